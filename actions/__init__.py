@@ -1,0 +1,1 @@
+"""The action server package: one module per concern, one class per action."""

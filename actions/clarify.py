@@ -1,0 +1,45 @@
+"""What the bot does when it did not understand: candidates first, then a human."""
+from __future__ import annotations
+
+import logging
+from typing import List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import hotline, latest_text, payload, registry, trailing_fallbacks
+
+logger = logging.getLogger(__name__)
+
+
+class ActionClarify(Action):
+    """Offers up to three likely services; after two misses in a row, offers a person."""
+
+    def name(self) -> Text:
+        return "action_clarify"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        text = latest_text(tracker).strip()
+        if not text:
+            dispatcher.utter_message(
+                text="我没有看到文字内容。请直接说您要办的事，比如「居住证怎么办」「社保卡丢了怎么补」。")
+            return []
+        if trailing_fallbacks(tracker) >= 2:
+            dispatcher.utter_message(text=(
+                "抱歉，我还是没能理解您的问题。您可以换个说法再问我，"
+                f"也可以拨打 {hotline()} 政务服务便民热线，由工作人员为您解答。"),
+                buttons=[{"title": "转人工", "payload": payload("request_human")}])
+            return []
+        matcher, _ = await registry()
+        candidates = matcher.search(text, limit=3)
+        if candidates:
+            dispatcher.utter_message(
+                text="我不太确定您的意思。您是想问下面哪一项？",
+                buttons=[{"title": m.name, "payload": payload("inform", service=m.name)} for m in candidates],
+            )
+            return [SlotSet("aspect", "guide")]
+        dispatcher.utter_message(text=(
+            "抱歉，我没看懂。能换个说法吗？比如说出要办的事情：「娃刚出生怎么上户口」「驾照快到期了怎么换」。"))
+        return []

@@ -1,0 +1,1 @@
+"""Everything of the citizen service assistant that is not a Rasa action."""

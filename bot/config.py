@@ -1,0 +1,72 @@
+"""Settings, read from the environment in this one place.
+
+Every other module asks for a :class:`Settings` via :func:`get_settings` so that tests can
+point the whole product at another database or port by setting environment variables.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Deployment settings. Secrets live here but are never logged (see ``__repr__``)."""
+
+    database_url: str
+    registry_dir: Path
+    opendata_dir: Path
+    portal_file: Path
+    jieba_dir: Path
+    generated_nlu_dir: Path
+    hotline: str
+    redis_url: str
+    rasa_url: str
+    web_port: int
+    city: str
+    secrets: dict = field(default_factory=dict, repr=False)
+
+    def __repr__(self) -> str:  # secrets must never reach a log line
+        return f"Settings(database_url={mask_url(self.database_url)!r}, city={self.city!r})"
+
+
+def mask_url(url: str) -> str:
+    """Hide the password of a database or redis URL."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    var = PROJECT_ROOT / "var"
+    return Settings(
+        database_url=_env("DATABASE_URL", f"sqlite:///{var / 'assistant.db'}"),
+        registry_dir=Path(_env("REGISTRY_DIR", str(PROJECT_ROOT / "data" / "registry"))),
+        opendata_dir=Path(_env("OPENDATA_DIR", str(PROJECT_ROOT / "data" / "opendata"))),
+        portal_file=Path(_env("PORTAL_FILE", str(PROJECT_ROOT / "data" / "opendata" / "portal.yml"))),
+        jieba_dir=PROJECT_ROOT / "data" / "jieba",
+        generated_nlu_dir=PROJECT_ROOT / "data" / "nlu" / "generated",
+        hotline=_env("SERVICE_HOTLINE", "12345"),
+        redis_url=_env("REDIS_URL", ""),
+        rasa_url=_env("RASA_URL", "http://localhost:5005"),
+        web_port=int(_env("WEB_PORT", "8080")),
+        city=_env("CITY_NAME", "江州市"),
+        secrets={
+            "wechat_token": os.environ.get("WECHAT_TOKEN", ""),
+            "wechat_secret": os.environ.get("WECHAT_SECRET", ""),
+            "wechat_aes_key": os.environ.get("WECHAT_AES_KEY", ""),
+        },
+    )

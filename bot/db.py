@@ -1,0 +1,68 @@
+"""Engine and session factory, created lazily on first use (never at import time)."""
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Dict, Iterator, Optional
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeMeta, Session, declarative_base, sessionmaker
+
+from bot.config import get_settings, mask_url
+
+logger = logging.getLogger(__name__)
+
+Base: DeclarativeMeta = declarative_base()
+
+_lock = threading.Lock()
+_engines: Dict[str, Engine] = {}
+
+
+def get_engine(url: Optional[str] = None) -> Engine:
+    """One engine per URL per process; SQLite gets WAL so the bot and importer can share it."""
+    url = url or get_settings().database_url
+    with _lock:
+        engine = _engines.get(url)
+        if engine is None:
+            if url.startswith("sqlite:///"):
+                Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+                engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30})
+                event.listen(engine, "connect", _sqlite_pragmas)
+            else:
+                engine = create_engine(url, future=True, pool_pre_ping=True)
+            logger.info("database engine created for %s", mask_url(url))
+            _engines[url] = engine
+        return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def create_all(url: Optional[str] = None) -> None:
+    """Create every table of every store (imports the model modules so they register)."""
+    import bot.registry.models  # noqa: F401
+    import bot.stores  # noqa: F401  (other stores register their tables here)
+
+    Base.metadata.create_all(get_engine(url))
+
+
+@contextmanager
+def session_scope(url: Optional[str] = None) -> Iterator[Session]:
+    """A transaction: commit on success, roll back on error."""
+    factory = sessionmaker(bind=get_engine(url), future=True, expire_on_commit=False)
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,1 @@
+"""Chinese language understanding: text normalisation, the registry vocabulary, Rasa components."""

@@ -1,0 +1,26 @@
+"""``python -m bot nlu vocab``: regenerate the registry vocabulary for training."""
+from __future__ import annotations
+
+import argparse
+
+from bot.config import get_settings
+from bot.nlu.vocab import generate
+from bot.registry.repository import load_items
+
+
+def register(sub: "argparse._SubParsersAction") -> None:
+    parser = sub.add_parser("nlu", help="语言理解：从事项库生成词典和同义词")
+    commands = parser.add_subparsers(dest="command", required=True)
+    vocab = commands.add_parser("vocab", help="生成 jieba 词典与实体同义词（内容不变则不写）")
+    vocab.set_defaults(func=_vocab)
+
+
+def _vocab(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    items = load_items()
+    if not items:
+        print("事项库为空：请先运行 python -m bot registry import")
+        return 1
+    jieba_changed, syn_changed = generate(items, settings.jieba_dir, settings.generated_nlu_dir)
+    print(f"词汇表：{len(items)} 个事项；词典{'已更新' if jieba_changed else '未变'}，同义词{'已更新' if syn_changed else '未变'}")
+    return 0

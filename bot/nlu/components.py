@@ -1,0 +1,99 @@
+"""Rasa graph components of the project, registered for config.yml."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.config import PROJECT_ROOT
+from bot.nlu.textnorm import Normalizer, load_corrections, load_words
+
+logger = logging.getLogger(__name__)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
+class ChineseNormalizer(GraphComponent):
+    """Cleans text before tokenisation: full/half width, 繁→简, emoji, pinyin, typos, length cap.
+
+    Registered as a tokenizer-type node so Rasa runs it on training data and on every message,
+    in pipeline order, before JiebaTokenizer.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"lexicon_dir": "data/jieba", "corrections": "data/lexicon/corrections.tsv", "max_chars": 500}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        lexicon = _resolve(config.get("lexicon_dir"))
+        corrections = _resolve(config.get("corrections"))
+        self.normalize = Normalizer(
+            words=load_words(lexicon) if lexicon else [],
+            corrections=load_corrections(corrections),
+            max_chars=int(config.get("max_chars", 500)),
+        )
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "ChineseNormalizer":
+        return cls(config)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for example in training_data.training_examples:
+            text = example.get(TEXT)
+            if not text:
+                continue
+            # annotated entities carry character offsets: only offset-preserving steps apply
+            example.set(TEXT, self.normalize.char_preserving(text) if example.get(ENTITIES) else self.normalize(text))
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if text is not None:
+                message.set(TEXT, self.normalize(text))
+        return messages
+
+
+def _resolve(path: Optional[str]) -> Optional[Path]:
+    if not path:
+        return None
+    candidate = Path(path)
+    return candidate if candidate.is_absolute() else PROJECT_ROOT / candidate
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class EmptyMessageClassifier(GraphComponent):
+    """Messages with no words left after normalisation (empty, emoji only) are not understood.
+
+    DIET would otherwise guess an intent for an all-zero feature vector.
+    """
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "EmptyMessageClassifier":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if not any(ch.isalnum() for ch in text):
+                message.set(INTENT, {INTENT_NAME_KEY: "nlu_fallback", PREDICTED_CONFIDENCE_KEY: 1.0}, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [{INTENT_NAME_KEY: "nlu_fallback", PREDICTED_CONFIDENCE_KEY: 1.0}],
+                            add_to_output=True)
+                message.set(ENTITIES, [], add_to_output=True)
+        return messages

@@ -1,0 +1,65 @@
+"""Vocabulary generated from the registry: jieba user dictionary and entity synonyms.
+
+The registry is the one source of truth for service names; these files are rebuilt from it
+by ``python -m bot nlu vocab`` and written only when their content changes, so the Makefile
+retrains the model only when the vocabulary really changed.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import yaml
+
+from bot.registry.models import ServiceItem
+
+logger = logging.getLogger(__name__)
+
+HEADER = "# 由 python -m bot nlu vocab 根据服务事项库生成，请勿手改\n"
+JIEBA_FILE = "registry.generated.txt"
+SYNONYM_FILE = "registry_synonyms.yml"
+
+
+def jieba_lines(items: List[ServiceItem]) -> List[str]:
+    """One dictionary line per term; high frequency so jieba keeps service names whole."""
+    terms = set()
+    for item in items:
+        terms.add(_clean(item.name))
+        terms.update(_clean(alias) for alias in item.aliases or [])
+        for situation in item.situations:
+            terms.add(_clean(situation.name))
+            terms.update(_clean(k) for k in situation.keywords or [])
+    return [f"{term} 2000 n" for term in sorted(t for t in terms if t and " " not in t)]
+
+
+def synonyms(items: List[ServiceItem]) -> Dict[str, List[str]]:
+    """Canonical item name → the aliases residents use for it."""
+    return {item.name: sorted({a for a in item.aliases or [] if a != item.name}) for item in items if item.aliases}
+
+
+def _clean(term: str) -> str:
+    return term.strip().replace("\t", " ")
+
+
+def write_if_changed(path: Path, content: str) -> bool:
+    """True when the file was (re)written."""
+    if path.exists() and path.read_text(encoding="utf-8") == content:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content, encoding="utf-8")
+    return True
+
+
+def generate(items: List[ServiceItem], jieba_dir: Path, nlu_dir: Path) -> Tuple[bool, bool]:
+    """Write both generated files; returns which of them changed."""
+    jieba_text = HEADER + "\n".join(jieba_lines(items)) + "\n"
+    nlu = {"version": "3.1", "nlu": [
+        {"synonym": name, "examples": "".join(f"- {alias}\n" for alias in aliases)}
+        for name, aliases in sorted(synonyms(items).items()) if aliases
+    ]}
+    nlu_text = HEADER + yaml.safe_dump(nlu, allow_unicode=True, sort_keys=False, default_style=None)
+    changed = (write_if_changed(jieba_dir / JIEBA_FILE, jieba_text),
+               write_if_changed(nlu_dir / SYNONYM_FILE, nlu_text))
+    logger.info("vocabulary: %d items, jieba changed=%s, synonyms changed=%s", len(items), *changed)
+    return changed

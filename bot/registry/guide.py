@@ -1,0 +1,142 @@
+"""Turns registry records into short, natural Chinese answers.
+
+Every answer names the item (and situation), answers what was asked, and ends with where the
+data came from and when it was updated. Nothing here invents a value: a missing field is
+said to be missing.
+"""
+from __future__ import annotations
+
+from typing import List, Optional
+
+from bot.registry.models import Location, Material, ServiceItem, Situation
+
+WEEKDAY_LABELS = {"weekday": "周一至周五", "saturday": "周六", "sunday": "周日"}
+
+
+def title(item: ServiceItem, situation: Optional[Situation]) -> str:
+    return f"【{item.name}{' · ' + situation.name if situation else ''}】"
+
+
+def source_line(item: ServiceItem) -> str:
+    return f"数据来源：{item.source}，{item.agency}，更新于 {item.updated.isoformat()}"
+
+
+def time_limit(item: ServiceItem, situation: Optional[Situation]) -> str:
+    promised = situation.promised_limit_days if situation and situation.promised_limit_days is not None else item.promised_limit_days
+    if promised == 0:
+        text = "即办件，材料齐全当场办结"
+    else:
+        text = f"承诺 {promised} 个工作日内办结"
+        if item.legal_limit_days:
+            text += f"（法定 {item.legal_limit_days} 个工作日）"
+    if item.limit_note:
+        text += f"；{item.limit_note}"
+    return text
+
+
+def fee(item: ServiceItem, situation: Optional[Situation]) -> str:
+    text = situation.fee if situation and situation.fee else item.fee
+    if item.fee_basis and text != "不收费":
+        text += f"（依据：{item.fee_basis}）"
+    return text
+
+
+def online(item: ServiceItem) -> str:
+    if not item.online_url or item.online_depth in ("", "仅线下"):
+        text = "暂不支持网上办理，需到现场办理"
+    elif item.online_depth == "全程网办":
+        text = f"可以全程网上办理，不用跑腿：{item.online_url}"
+    else:
+        text = f"可以{item.online_depth}：{item.online_url}"
+    extras = []
+    extras.append("不用到现场" if item.max_visits == 0 else f"最多跑 {item.max_visits} 次")
+    if item.appointment:
+        extras.append("可网上预约")
+    if item.express_delivery:
+        extras.append("可快递送达")
+    return f"{text}（{'，'.join(extras)}）"
+
+
+def material_line(index: int, material: Material) -> str:
+    parts = [material.form]
+    if material.copies and material.copies > 1:
+        parts.append(f"{material.copies} 份")
+    if not material.required:
+        parts.append("容缺，可后补")
+    if material.origin and material.origin != "申请人自备":
+        parts.append(material.origin)
+    line = f"{index}. {material.name}（{'，'.join(parts)}）"
+    if material.note:
+        line += f"：{material.note}"
+    return line
+
+
+def materials_block(materials: List[Material]) -> str:
+    if not materials:
+        return "所需材料：办事指南中没有列出材料，请电话咨询确认。"
+    return "所需材料：\n" + "\n".join(material_line(i, m) for i, m in enumerate(materials, 1))
+
+
+def hours_text(location: Location) -> str:
+    hours = location.hours or {}
+    parts = []
+    for key, label in WEEKDAY_LABELS.items():
+        periods = hours.get(key) or []
+        if periods:
+            parts.append(f"{label} {'、'.join(periods)}")
+    if not (hours.get("saturday") or hours.get("sunday")):
+        parts.append("周末休息")
+    text = "；".join(parts)
+    if location.hours_note:
+        text += f"（{location.hours_note}）"
+    return text
+
+
+def location_block(locations: List[Location], limit: int = 2) -> str:
+    if not locations:
+        return "办理地点：办事指南未列出，请拨打咨询电话确认。"
+    lines = ["办理地点："]
+    for loc in locations[:limit]:
+        lines.append(f"· {loc.name}，{loc.address}，电话 {loc.phone}\n  办公时间：{hours_text(loc)}")
+    if len(locations) > limit:
+        lines.append(f"· 另有 {len(locations) - limit} 个地点可办，告诉我您在哪个区，我给您推荐最近的。")
+    return "\n".join(lines)
+
+
+def steps_block(item: ServiceItem) -> str:
+    if not item.steps:
+        return ""
+    return "办理流程：" + " → ".join(
+        f"{s.name}{'（' + s.time_limit + '）' if s.time_limit else ''}" for s in item.steps
+    )
+
+
+def summary_line(item: ServiceItem, situation: Optional[Situation]) -> str:
+    return f"办理时限：{time_limit(item, situation)}；收费：{fee(item, situation)}"
+
+
+def answer(aspect: str, item: ServiceItem, situation: Optional[Situation], materials: List[Material],
+           locations: List[Location]) -> str:
+    """The reply for one aspect of one item; "guide" is the full personalised guide."""
+    head = title(item, situation)
+    phone = f"咨询电话：{item.consult_phone}"
+    if aspect == "materials":
+        body = [materials_block(materials), summary_line(item, situation)]
+    elif aspect == "time":
+        body = [f"办理时限：{time_limit(item, situation)}。", steps_block(item)]
+    elif aspect == "fee":
+        body = [f"收费标准：{fee(item, situation)}。"]
+    elif aspect == "online":
+        body = [f"网上办理：{online(item)}"]
+    elif aspect == "where":
+        body = [location_block(locations), f"网上办理：{online(item)}"]
+    else:
+        body = [
+            f"受理条件：{item.conditions}",
+            materials_block(materials),
+            steps_block(item),
+            summary_line(item, situation),
+            location_block(locations, limit=1),
+            f"网上办理：{online(item)}",
+        ]
+    return "\n".join([head, *[b for b in body if b], phone, source_line(item)])

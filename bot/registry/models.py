@@ -1,0 +1,148 @@
+"""SQLAlchemy models following the fields of a Chinese 办事指南 (实施清单 entry).
+
+Lists that are only ever read whole (aliases, audience, hours) are stored as JSON.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import List, Optional
+
+from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import relationship
+
+from bot.db import Base
+
+item_locations = Table(
+    "registry_item_location",
+    Base.metadata,
+    Column("item_id", ForeignKey("registry_item.id", ondelete="CASCADE"), primary_key=True),
+    Column("location_id", ForeignKey("registry_location.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Location(Base):
+    """A service hall (区政务服务中心, 市民中心) where items are handled in person."""
+
+    __tablename__ = "registry_location"
+
+    id = Column(Integer, primary_key=True)
+    code = Column(String(64), unique=True, nullable=False)
+    name = Column(String(200), nullable=False)
+    district: Optional[str] = Column(String(50))  # None for city level
+    address = Column(String(300), nullable=False)
+    phone = Column(String(100), nullable=False)
+    latitude = Column(JSON)  # float, JSON keeps SQLite and PostgreSQL alike
+    longitude = Column(JSON)
+    # {"weekday": ["09:00-12:00", "13:30-17:00"], "saturday": [...], "sunday": [], "holiday": []}
+    hours = Column(JSON, nullable=False)
+    hours_note = Column(String(300), default="")
+    transport = Column(String(300), default="")
+    source = Column(String(200), nullable=False)
+    updated = Column(Date, nullable=False)
+
+    items = relationship("ServiceItem", secondary=item_locations, back_populates="locations")
+
+
+class ServiceItem(Base):
+    """One implementation-list entry (实施清单事项) and its guide."""
+
+    __tablename__ = "registry_item"
+
+    id = Column(Integer, primary_key=True)
+    code = Column(String(64), unique=True, nullable=False)  # 事项编码 (实施编码)
+    name = Column(String(200), nullable=False)
+    aliases: List[str] = Column(JSON, nullable=False, default=list)
+    category = Column(String(100), nullable=False)  # 主题分类
+    item_type = Column(String(50), nullable=False)  # 行政许可 / 行政确认 / 公共服务 ...
+    agency = Column(String(200), nullable=False)  # 实施主体
+    level = Column(String(50), nullable=False, default="区级")  # 行使层级
+    legal_basis = Column(Text, default="")  # 设定依据
+    audience: List[str] = Column(JSON, nullable=False)  # 自然人 / 企业法人 / ...
+    conditions = Column(Text, nullable=False)  # 受理条件
+    legal_limit_days = Column(Integer)  # 法定办结时限 (working days); None = not set by law
+    promised_limit_days = Column(Integer, nullable=False)  # 承诺办结时限; 0 = 即办件
+    limit_note = Column(String(300), default="")
+    fee = Column(String(300), nullable=False)  # 收费标准, "不收费" when free
+    fee_basis = Column(String(300), default="")
+    online_url = Column(String(300), default="")
+    online_depth = Column(String(50), default="")  # 全程网办 / 网上预审 / 仅线下
+    appointment = Column(Boolean, default=False)
+    express_delivery = Column(Boolean, default=False)
+    max_visits = Column(Integer, nullable=False)  # 到现场次数 0/1/2
+    consult_phone = Column(String(100), nullable=False)
+    complaint_phone = Column(String(100), nullable=False)
+    situation_question = Column(String(200), default="")
+    source = Column(String(200), nullable=False)
+    version = Column(String(50), default="")
+    updated = Column(Date, nullable=False)
+
+    situations = relationship(
+        "Situation", back_populates="item", cascade="all, delete-orphan", order_by="Situation.position"
+    )
+    materials = relationship(
+        "Material", back_populates="item", cascade="all, delete-orphan", order_by="Material.position"
+    )
+    steps = relationship("Step", back_populates="item", cascade="all, delete-orphan", order_by="Step.position")
+    locations = relationship("Location", secondary=item_locations, back_populates="items")
+
+    @property
+    def is_instant(self) -> bool:
+        return self.promised_limit_days == 0
+
+
+class Situation(Base):
+    """A 情形: one applicant situation that changes which materials are needed."""
+
+    __tablename__ = "registry_situation"
+    __table_args__ = (UniqueConstraint("item_id", "code"),)
+
+    id = Column(Integer, primary_key=True)
+    item_id = Column(ForeignKey("registry_item.id", ondelete="CASCADE"), nullable=False)
+    code = Column(String(64), nullable=False)
+    name = Column(String(100), nullable=False)
+    keywords: List[str] = Column(JSON, nullable=False, default=list)
+    description = Column(String(300), default="")
+    promised_limit_days = Column(Integer)  # overrides the item's when set
+    fee = Column(String(300))  # overrides the item's when set
+    position = Column(Integer, nullable=False, default=0)
+
+    item = relationship("ServiceItem", back_populates="situations")
+    materials = relationship("Material", back_populates="situation", order_by="Material.position")
+
+
+class Material(Base):
+    """A 办理材料; ``situation`` is None for materials every applicant brings."""
+
+    __tablename__ = "registry_material"
+
+    id = Column(Integer, primary_key=True)
+    item_id = Column(ForeignKey("registry_item.id", ondelete="CASCADE"), nullable=False)
+    situation_id = Column(ForeignKey("registry_situation.id", ondelete="CASCADE"))
+    name = Column(String(200), nullable=False)
+    form = Column(String(50), nullable=False)  # 原件 / 复印件 / 原件及复印件 / 电子证照
+    copies = Column(Integer, nullable=False, default=1)
+    required = Column(Boolean, nullable=False, default=True)  # False = 容缺受理
+    origin = Column(String(50), default="申请人自备")  # 申请人自备 / 部门核发
+    note = Column(String(300), default="")
+    position = Column(Integer, nullable=False, default=0)
+
+    item = relationship("ServiceItem", back_populates="materials")
+    situation = relationship("Situation", back_populates="materials")
+
+
+class Step(Base):
+    """A 办理流程 step with its own time limit."""
+
+    __tablename__ = "registry_step"
+
+    id = Column(Integer, primary_key=True)
+    item_id = Column(ForeignKey("registry_item.id", ondelete="CASCADE"), nullable=False)
+    name = Column(String(100), nullable=False)
+    description = Column(String(500), default="")
+    time_limit = Column(String(100), default="")
+    position = Column(Integer, nullable=False, default=0)
+
+    item = relationship("ServiceItem", back_populates="steps")
+
+
+__all__ = ["Location", "ServiceItem", "Situation", "Material", "Step", "item_locations", "date"]
