@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 
 from bot.config import get_settings
+from bot.nlu.training import train_if_changed
 from bot.nlu.vocab import generate
 from bot.registry.repository import load_items
 
@@ -13,6 +14,9 @@ def register(sub: "argparse._SubParsersAction") -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     vocab = commands.add_parser("vocab", help="生成 jieba 词典与实体同义词（内容不变则不写）")
     vocab.set_defaults(func=_vocab)
+    train = commands.add_parser("train", help="数据或配置有变化时才训练模型")
+    train.add_argument("--force", action="store_true", help="无论是否变化都重新训练")
+    train.set_defaults(func=_train)
 
 
 def _vocab(args: argparse.Namespace) -> int:
@@ -23,4 +27,10 @@ def _vocab(args: argparse.Namespace) -> int:
         return 1
     jieba_changed, syn_changed = generate(items, settings.jieba_dir, settings.generated_nlu_dir)
     print(f"词汇表：{len(items)} 个事项；词典{'已更新' if jieba_changed else '未变'}，同义词{'已更新' if syn_changed else '未变'}")
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    trained = train_if_changed(force=args.force)
+    print("模型已重新训练" if trained else "训练数据和配置未变，沿用已有模型")
     return 0

@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 CONFIDENT = 86.0  # fuzzy score from which one candidate is taken without asking
 CANDIDATE = 60.0  # below this a term is not offered at all
+_AFFIX = re.compile(r"^(办理|申请|申领|补办|办|换|提取)|(办理|申请|申领|登记|手续)$")
 _GENERIC = re.compile(r"(怎么|咋|如何|办理|申请|需要|要|什么|材料|多久|在哪|哪里|可以|能|吗|呢|啊|的|了|我|想|去)")
 
 
@@ -41,9 +42,21 @@ class ServiceMatcher:
                 term = term.strip()
                 if term:
                     self.term_owner.setdefault(term, (item.name, item.code))
+        self._add_cores()
         # longest first, so "机动车驾驶证遗失补证" wins over "驾驶证"
         self.terms = sorted(self.term_owner, key=len, reverse=True)
         self.names = {name for name, _ in self.term_owner.values()}
+
+    def _add_cores(self) -> None:
+        """Also index names without their verbs ("办护照" → "护照") when only one item has that core."""
+        cores: Dict[str, set] = {}
+        for term, owner in self.term_owner.items():
+            core = _AFFIX.sub("", term)
+            if len(core) >= 2 and core not in self.term_owner:
+                cores.setdefault(core, set()).add(owner)
+        for core, owners in cores.items():
+            if len(owners) == 1:
+                self.term_owner[core] = next(iter(owners))
 
     def by_name(self, value: Optional[str]) -> Optional[Match]:
         """Resolve an entity value or button payload (exact name, alias or close spelling)."""

@@ -1,0 +1,65 @@
+# 江州市政务服务智能助手 — one command to run, one to test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+export PYTHONDONTWRITEBYTECODE := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+# Rasa 3.6 supports Python 3.8-3.10: find a 3.10 on PATH or installed by pyenv.
+find_python = $(firstword $(foreach c,python3.10 $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10) $(wildcard /usr/local/bin/python3.10 /usr/bin/python3.10),$(shell $(c) -c 'import sys; print("$(c)" if sys.version_info[:2] == (3, 10) else "")' 2>/dev/null)))
+
+.PHONY: help setup venv node browser data model run test bench clean
+
+help:
+	@echo "make run    — 安装依赖、导入数据、必要时训练模型，然后启动助手"
+	@echo "make test   — 同样的准备，然后运行全部测试"
+	@echo "make bench  — 性能基准（与 rasa init 示例机器人对比）"
+
+$(VENV)/.installed: requirements.txt requirements-test.txt
+	@PY310="$(call find_python)"; \
+	if [ -z "$$PY310" ]; then echo "错误：需要 Python 3.10（Rasa 3.6 不支持更高版本）。请安装 python3.10，或用 pyenv install 3.10。" >&2; exit 1; fi; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null; then \
+	  echo "创建虚拟环境 ($$PY310)"; rm -rf $(VENV); $$PY310 -m venv $(VENV); fi
+	$(PIP) install --quiet --upgrade "pip<25" wheel
+	$(PIP) install --quiet -r requirements.txt -r requirements-test.txt
+	@touch $@
+
+venv: $(VENV)/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	@touch $@
+
+node: node_modules/.installed
+
+# Headless Chromium for the browser tests (Debian package).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { echo "安装 chromium"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	  { echo "错误：无法安装 chromium（浏览器测试需要）" >&2; exit 1; }; }
+
+# Registry import (idempotent), vocabulary for the NLU, open-data cache.
+data: venv
+	$(PY) -m bot registry import
+	$(PY) -m bot nlu vocab
+	$(PY) -m bot opendata sync
+
+setup: venv node data
+
+# Trains only when config, domain, NLU data or vocabulary changed (content hash).
+model: setup
+	$(PY) -m bot nlu train
+
+run: model
+	$(PY) -m bot run
+
+test: model browser
+	$(PY) -m pytest
+
+bench: model
+	$(PY) -m bot.bench
+
+clean:
+	rm -rf var models/*.tar.gz models/*.sha256 .pytest_cache results

@@ -1,0 +1,147 @@
+"""Starts and stops the whole assistant: action server, Rasa server and the web chat page.
+
+``make run`` uses it in the foreground; the tests use the same class to run the real stack
+on their own ports, so what is tested is what is run.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from bot.config import PROJECT_ROOT
+
+logger = logging.getLogger(__name__)
+
+VENV_BIN = Path(sys.executable).parent
+DEFAULT_MODEL = PROJECT_ROOT / "models" / "assistant.tar.gz"
+
+
+@dataclass
+class Ports:
+    rasa: int = 5005
+    actions: int = 5055
+    web: int = 8080
+
+
+@dataclass
+class Stack:
+    """The three processes of the assistant; ``start`` waits until each answers HTTP."""
+
+    ports: Ports = field(default_factory=Ports)
+    model: Path = DEFAULT_MODEL
+    env: Dict[str, str] = field(default_factory=dict)
+    log_dir: Optional[Path] = None
+    with_web: bool = True
+    processes: List[subprocess.Popen] = field(default_factory=list)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.rasa}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.actions}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.web}"
+
+    def _spawn(self, name: str, args: List[str]) -> None:
+        env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+        log_dir = self.log_dir or Path(tempfile.mkdtemp(prefix="assistant-logs-"))
+        log_dir.mkdir(parents=True, exist_ok=True)
+        out = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+        logger.info("starting %s (log: %s)", name, log_dir / f"{name}.log")
+        proc = subprocess.Popen(args, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        proc.name = name  # type: ignore[attr-defined]
+        self.processes.append(proc)
+
+    def _endpoints_file(self) -> Path:
+        path = Path(tempfile.mkdtemp(prefix="assistant-endpoints-")) / "endpoints.yml"
+        text = (PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8")
+        path.write_text(text.replace("http://localhost:5055/webhook", f"{self.action_url}/webhook"), encoding="utf-8")
+        return path
+
+    def start(self, timeout: float = 240.0) -> "Stack":
+        if not self.model.exists():
+            raise FileNotFoundError(f"{self.model} 不存在：请先运行 make model")
+        self._spawn("actions", [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
+                                "--port", str(self.ports.actions)])
+        self._spawn("rasa", [str(VENV_BIN / "rasa"), "run", "--model", str(self.model),
+                             "--port", str(self.ports.rasa), "--credentials", "credentials.yml",
+                             "--endpoints", str(self._endpoints_file()), "--cors", "*"])
+        if self.with_web:
+            self._spawn("web", [str(VENV_BIN / "python"), "-m", "bot", "web", "serve",
+                                "--port", str(self.ports.web), "--rasa-url", f"http://localhost:{self.ports.rasa}"])
+        try:
+            wait_http(f"{self.action_url}/health", timeout, self.processes)
+            if self.with_web:
+                wait_http(f"{self.web_url}/", timeout, self.processes)
+            wait_http(f"{self.rasa_url}/", timeout, self.processes)
+        except Exception:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        for proc in self.processes:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for proc in self.processes:
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        self.processes.clear()
+
+
+def wait_http(url: str, timeout: float, processes: List[subprocess.Popen]) -> None:
+    """Poll ``url`` until it answers 200; fail fast when a process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for proc in processes:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{getattr(proc, 'name', proc.args[0])} exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - our own loopback URL
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def run_forever(ports: Ports) -> int:
+    """Foreground ``make run``: start everything, print the URLs, stop all on Ctrl-C."""
+    stack = Stack(ports=ports, log_dir=PROJECT_ROOT / "var" / "log")
+    print("正在启动动作服务器、Rasa 服务器和网页聊天……（首次加载模型约需半分钟）", flush=True)
+    stack.start()
+    print(f"\n  网页聊天:       http://localhost:{ports.web}/\n"
+          f"  REST webhook:   http://localhost:{ports.rasa}/webhooks/rest/webhook\n"
+          f"  动作服务器:     http://localhost:{ports.actions}/health\n"
+          f"  日志目录:       {PROJECT_ROOT / 'var' / 'log'}\n\n按 Ctrl-C 停止。", flush=True)
+    try:
+        while all(proc.poll() is None for proc in stack.processes):
+            time.sleep(1)
+        dead = [getattr(p, "name", "?") for p in stack.processes if p.poll() is not None]
+        print(f"进程意外退出：{', '.join(dead)}，请查看日志。", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\n正在停止……", flush=True)
+        return 0
+    finally:
+        stack.stop()
+        print("已全部停止。", flush=True)

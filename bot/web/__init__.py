@@ -1,0 +1,1 @@
+"""The resident-facing web chat page."""

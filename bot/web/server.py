@@ -1,0 +1,52 @@
+"""Serves the web chat page and its browser dependencies (from node_modules, installed by make).
+
+The page talks to Rasa's Socket.IO channel directly; this server only hands out files.
+"""
+from __future__ import annotations
+
+import html
+import logging
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.config import PROJECT_ROOT
+
+logger = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+SOCKET_IO_JS = PROJECT_ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+def create_app(rasa_url: str) -> web.Application:
+    if not SOCKET_IO_JS.exists():
+        raise FileNotFoundError(f"{SOCKET_IO_JS} 不存在：请先运行 make setup（npm install）")
+    page = (STATIC / "index.html").read_text(encoding="utf-8").replace("{{RASA_URL}}", html.escape(rasa_url, quote=True))
+    connect_src = f"'self' {rasa_url} {rasa_url.replace('http', 'ws', 1)}"
+
+    async def index(_: web.Request) -> web.Response:
+        headers = {
+            **SECURITY_HEADERS,
+            "Content-Security-Policy": f"default-src 'self'; connect-src {connect_src}; img-src 'self' data:; "
+                                       "style-src 'self'; script-src 'self'",
+        }
+        return web.Response(text=page, content_type="text/html", charset="utf-8", headers=headers)
+
+    async def socket_io(_: web.Request) -> web.FileResponse:
+        return web.FileResponse(SOCKET_IO_JS, headers={**SECURITY_HEADERS, "Content-Type": "application/javascript"})
+
+    app = web.Application(client_max_size=1024)
+    app.router.add_get("/", index)
+    app.router.add_get("/vendor/socket.io.min.js", socket_io)
+    app.router.add_static("/static/", STATIC, show_index=False)
+    return app
+
+
+def serve(port: int, rasa_url: str) -> None:
+    logger.info("web chat on http://localhost:%s/ (Rasa at %s)", port, rasa_url)
+    web.run_app(create_app(rasa_url), host="0.0.0.0", port=port, print=None)

@@ -1,0 +1,21 @@
+"""Ports and environment of the real stack the tests start (shared by every test package)."""
+from __future__ import annotations
+
+import socket
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# The fake WeChat API server of the WeChat tests listens here; Rasa is started pointing at it.
+WECHAT_FAKE_API_PORT = free_port()
+WECHAT_TEST_ENV = {
+    "WECHAT_TOKEN": "test-token",
+    "WECHAT_APPID": "wx0123456789abcdef",
+    "WECHAT_SECRET": "test-secret",
+    "WECHAT_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+    "WECHAT_API_BASE": f"http://127.0.0.1:{WECHAT_FAKE_API_PORT}",
+}
