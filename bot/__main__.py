@@ -11,11 +11,14 @@ import logging
 import sys
 from typing import List, Optional
 
+from bot import privacy
+
 AREAS = ["bot.registry.cli", "bot.nlu.cli", "bot.opendata.cli", "bot.web.cli"]
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    privacy.install()
     parser = argparse.ArgumentParser(prog="python -m bot", description="江州市政务服务智能助手")
     sub = parser.add_subparsers(dest="area", required=True)
     for module_name in AREAS:

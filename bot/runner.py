@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from bot.config import PROJECT_ROOT
 logger = logging.getLogger(__name__)
 
 VENV_BIN = Path(sys.executable).parent
+LOGGING_CONFIG = str(PROJECT_ROOT / "bot" / "logging.yml")
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "assistant.tar.gz"
 
 
@@ -42,6 +44,9 @@ class Stack:
     log_dir: Optional[Path] = None
     with_web: bool = True
     processes: List[subprocess.Popen] = field(default_factory=list)
+    # Rasa's HTTP API (push messages, trackers) is always token-protected; never logged.
+    api_token: str = field(default_factory=lambda: os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(24),
+                           repr=False)
 
     @property
     def rasa_url(self) -> str:
@@ -76,10 +81,12 @@ class Stack:
         if not self.model.exists():
             raise FileNotFoundError(f"{self.model} 不存在：请先运行 make model")
         self._spawn("actions", [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
-                                "--port", str(self.ports.actions)])
+                                "--port", str(self.ports.actions), "--logging-config_file", LOGGING_CONFIG])
         self._spawn("rasa", [str(VENV_BIN / "rasa"), "run", "--model", str(self.model),
                              "--port", str(self.ports.rasa), "--credentials", "credentials.yml",
-                             "--endpoints", str(self._endpoints_file()), "--cors", "*"])
+                             "--endpoints", str(self._endpoints_file()), "--cors", "*",
+                             "--enable-api", "--auth-token", self.api_token,
+                             "--logging-config-file", LOGGING_CONFIG])
         if self.with_web:
             self._spawn("web", [str(VENV_BIN / "python"), "-m", "bot", "web", "serve",
                                 "--port", str(self.ports.web), "--rasa-url", f"http://localhost:{self.ports.rasa}"])

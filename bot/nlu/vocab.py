@@ -6,11 +6,11 @@ retrains the model only when the vocabulary really changed.
 """
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-import yaml
 
 from bot.registry.models import ServiceItem
 
@@ -54,11 +54,12 @@ def write_if_changed(path: Path, content: str) -> bool:
 def generate(items: List[ServiceItem], jieba_dir: Path, nlu_dir: Path) -> Tuple[bool, bool]:
     """Write both generated files; returns which of them changed."""
     jieba_text = HEADER + "\n".join(jieba_lines(items)) + "\n"
-    nlu = {"version": "3.1", "nlu": [
-        {"synonym": name, "examples": "".join(f"- {alias}\n" for alias in aliases)}
-        for name, aliases in sorted(synonyms(items).items()) if aliases
-    ]}
-    nlu_text = HEADER + yaml.safe_dump(nlu, allow_unicode=True, sort_keys=False, default_style=None)
+    blocks = []
+    for name, aliases in sorted(synonyms(items).items()):
+        if aliases:
+            lines = "".join(f"      - {alias}\n" for alias in aliases)
+            blocks.append(f"  - synonym: {json.dumps(name, ensure_ascii=False)}\n    examples: |\n{lines}")
+    nlu_text = HEADER + 'version: "3.1"\nnlu:\n' + "".join(blocks)
     changed = (write_if_changed(jieba_dir / JIEBA_FILE, jieba_text),
                write_if_changed(nlu_dir / SYNONYM_FILE, nlu_text))
     logger.info("vocabulary: %d items, jieba changed=%s, synonyms changed=%s", len(items), *changed)

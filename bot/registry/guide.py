@@ -59,7 +59,7 @@ def online(item: ServiceItem) -> str:
 
 def material_line(index: int, material: Material) -> str:
     parts = [material.form]
-    if material.copies and material.copies > 1:
+    if material.copies > 1:
         parts.append(f"{material.copies} 份")
     if not material.required:
         parts.append("容缺，可后补")

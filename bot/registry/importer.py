@@ -120,6 +120,10 @@ def _check_unique(checker: Checker, records: List[Dict[str, Any]], key: str) -> 
         seen[value] = index
 
 
+def _default(value: Optional[int], default: int) -> int:
+    return default if value is None else value
+
+
 def _materials(checker: Checker, raw: Any, name: str) -> List[Dict[str, Any]]:
     if raw is None:
         return []
@@ -138,7 +142,7 @@ def _materials(checker: Checker, raw: Any, name: str) -> List[Dict[str, Any]]:
         out.append({
             "name": checker.text(rec, where, "name", max_len=200),
             "form": form,
-            "copies": checker.integer(rec, where, "copies", required=False, low=0, high=20) or 1,
+            "copies": _default(checker.integer(rec, where, "copies", required=False, low=0, high=20), 1),
             "required": checker.boolean(rec, where, "required", True),
             "origin": checker.text(rec, where, "origin", required=False) or "申请人自备",
             "note": checker.text(rec, where, "note", required=False) or "",

@@ -101,7 +101,7 @@ def match_situation(item: ServiceItem, text: str) -> Optional[Situation]:
     text = text or ""
     best: Optional[Tuple[int, Situation]] = None
     for situation in item.situations:
-        for term in [situation.code, situation.name, *(situation.keywords or [])]:
+        for term in [situation.name, *(situation.keywords or [])]:
             if term and term in text and (best is None or len(term) > best[0]):
                 best = (len(term), situation)
     if best:

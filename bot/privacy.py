@@ -1,0 +1,55 @@
+"""Masks personal data (身份证号, 手机号, bank card numbers) before anything is logged.
+
+Installed as a logging filter in every process: Rasa and the action server through
+``bot/logging.yml`` (their ``--logging-config-file``), our own commands through
+:func:`install`.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+# 18-digit resident ID (last may be X) and the old 15-digit form
+_ID_CARD = re.compile(r"(?<![0-9A-Za-z])([1-9]\d{5})(?:\d{8}|\d{6})\d{3}[0-9Xx](?![0-9A-Za-z])|(?<!\d)([1-9]\d{5})\d{9}(?!\d)")
+_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_BANK_CARD = re.compile(r"(?<!\d)(\d{4})\d{8,11}(\d{4})(?!\d)")
+
+
+def mask_pii(text: str) -> str:
+    """身份证号 keeps its first 6 digits (region), 手机号 its first 3 and last 4."""
+    text = _ID_CARD.sub(lambda m: (m.group(1) or m.group(2)) + "*" * (len(m.group(0)) - 6), text)
+    text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
+    return _BANK_CARD.sub(lambda m: f"{m.group(1)}{'*' * (len(m.group(0)) - 8)}{m.group(2)}", text)
+
+
+def _mask_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_pii(value)
+    if isinstance(value, dict):
+        return {k: _mask_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_mask_value(v) for v in value)
+    return value
+
+
+class PiiMaskingFilter(logging.Filter):
+    """Rewrites the message and its arguments of every record that passes a handler."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken record is still logged, unformatted
+            return True
+        record.msg = mask_pii(message)
+        record.args = ()
+        if record.exc_text:
+            record.exc_text = mask_pii(record.exc_text)
+        return True
+
+
+def install(logger: logging.Logger = logging.getLogger()) -> None:
+    """Attach the filter to every handler of ``logger`` (the root logger by default)."""
+    for handler in logger.handlers:
+        if not any(isinstance(f, PiiMaskingFilter) for f in handler.filters):
+            handler.addFilter(PiiMaskingFilter())
