@@ -59,7 +59,7 @@ test: model browser
 	$(PY) -m pytest
 
 bench: model
-	$(PY) -m bot.bench
+	$(PY) -m tests.bench.latency
 
 clean:
 	rm -rf var models/*.tar.gz models/*.sha256 .pytest_cache results

@@ -22,15 +22,15 @@ class ActionClarify(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         text = latest_text(tracker).strip()
-        if not text:
-            dispatcher.utter_message(
-                text="我没有看到文字内容。请直接说您要办的事，比如「居住证怎么办」「社保卡丢了怎么补」。")
-            return []
         if trailing_fallbacks(tracker) >= 2:
             dispatcher.utter_message(text=(
                 "抱歉，我还是没能理解您的问题。您可以换个说法再问我，"
                 f"也可以拨打 {hotline()} 政务服务便民热线，由工作人员为您解答。"),
                 buttons=[{"title": "转人工", "payload": payload("request_human")}])
+            return []
+        if not text:
+            dispatcher.utter_message(
+                text="我没有看到文字内容。请直接说您要办的事，比如「居住证怎么办」「社保卡丢了怎么补」。")
             return []
         matcher, _ = await registry()
         candidates = matcher.search(text, limit=3)

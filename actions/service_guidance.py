@@ -152,8 +152,9 @@ class ActionAnswerService(Action):
         aspect = tracker.get_slot("aspect") or "guide"
         situation = situation_by_code(item, tracker.get_slot("situation"))
         district: Optional[str] = tracker.get_slot("district")
-        locations = where_to_go(item, None if district == DISTRICTS_ANY else district)
-        text = guide.answer(aspect, item, situation, materials_for(item, situation), locations)
+        own_district = None if district == DISTRICTS_ANY else district
+        text = guide.answer(aspect, item, situation, materials_for(item, situation),
+                            where_to_go(item, own_district), own_district)
         follow_ups = [("要带什么材料", "ask_materials", "materials"), ("多久办好", "ask_time_limit", "time"),
                       ("去哪里办", "ask_where", "where"), ("能网上办吗", "ask_online", "online")]
         dispatcher.utter_message(

@@ -24,7 +24,10 @@ class GuardedRestInput(RestInput):
 
     def _extract_message(self, req: Request) -> Optional[Text]:
         body = req.json if isinstance(req.json, dict) else {}
-        return body.get("message")  # type: ignore[no-any-return]
+        message = body.get("message")
+        if isinstance(message, bool) or not isinstance(message, (str, int, float)):
+            return ""  # not text: the bot asks for words
+        return str(message)
 
     def _extract_input_channel(self, req: Request) -> Text:
         return self.name()

@@ -143,10 +143,15 @@ class Normalizer:
         return out if len(out) == len(text) else text
 
     def __call__(self, text: str) -> str:
-        text = (text or "")[: self.max_chars * 4]
+        text = text or ""
+        if text.startswith("/"):
+            # a button payload the channel let through; Rasa's RegexMessageHandler reads it later
+            return text
+        text = text[: self.max_chars * 4]
         text = strip_symbols(simplified(halfwidth(text)))
         text = collapse_spaces(text)
         text = self.pinyin.convert(text)
         if self._corrections_re is not None:
             text = self._corrections_re.sub(lambda m: self.corrections[m.group(0)], text)
-        return text[: self.max_chars]
+        # a slash a resident typed was escaped by the channel; it must not turn back into a command
+        return text[: self.max_chars].lstrip("/").lstrip()

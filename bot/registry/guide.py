@@ -92,10 +92,12 @@ def hours_text(location: Location) -> str:
     return text
 
 
-def location_block(locations: List[Location], limit: int = 2) -> str:
+def location_block(locations: List[Location], limit: int = 2, district: Optional[str] = None) -> str:
     if not locations:
         return "办理地点：办事指南未列出，请拨打咨询电话确认。"
     lines = ["办理地点："]
+    if district and not any(loc.district == district for loc in locations):
+        lines[0] = f"办理地点（{district}政务服务中心不受理此事项，请到以下地点）："
     for loc in locations[:limit]:
         lines.append(f"· {loc.name}，{loc.address}，电话 {loc.phone}\n  办公时间：{hours_text(loc)}")
     if len(locations) > limit:
@@ -116,7 +118,7 @@ def summary_line(item: ServiceItem, situation: Optional[Situation]) -> str:
 
 
 def answer(aspect: str, item: ServiceItem, situation: Optional[Situation], materials: List[Material],
-           locations: List[Location]) -> str:
+           locations: List[Location], district: Optional[str] = None) -> str:
     """The reply for one aspect of one item; "guide" is the full personalised guide."""
     head = title(item, situation)
     phone = f"咨询电话：{item.consult_phone}"
@@ -129,14 +131,14 @@ def answer(aspect: str, item: ServiceItem, situation: Optional[Situation], mater
     elif aspect == "online":
         body = [f"网上办理：{online(item)}"]
     elif aspect == "where":
-        body = [location_block(locations), f"网上办理：{online(item)}"]
+        body = [location_block(locations, district=district), f"网上办理：{online(item)}"]
     else:
         body = [
             f"受理条件：{item.conditions}",
             materials_block(materials),
             steps_block(item),
             summary_line(item, situation),
-            location_block(locations, limit=1),
+            location_block(locations, limit=1, district=district),
             f"网上办理：{online(item)}",
         ]
     return "\n".join([head, *[b for b in body if b], phone, source_line(item)])

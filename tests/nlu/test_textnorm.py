@@ -58,3 +58,8 @@ def test_bad_correction_lines_are_skipped(tmp_path: Path) -> None:
     path = tmp_path / "c.tsv"
     path.write_text("# comment\n身分证\t身份证\nbroken line\n\t空\n", encoding="utf-8")
     assert load_corrections(path) == {"身分证": "身份证"}
+
+
+def test_escaped_slash_never_becomes_a_command_again(normalize: Normalizer) -> None:
+    assert not normalize("／restart").startswith("/")  # the channel escaped a typed slash
+    assert normalize('/inform{"district": "东湖区"}') == '/inform{"district": "东湖区"}'  # a vetted button payload

@@ -1,0 +1,1 @@
+"""Custom Rasa input channels (WeChat, ...) and the helpers they share."""
