@@ -25,7 +25,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     get_settings.cache_clear()
     create_all(url)
     import_registry(get_settings().registry_dir)
-    # _sync_opendata()  # TEMP
+    _sync_opendata()
     yield url
     if previous is None:
         os.environ.pop("DATABASE_URL", None)
@@ -37,7 +37,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def _sync_opendata() -> None:
     from bot.__main__ import main
 
-    main(["opendata", "sync"])
+    assert main(["opendata", "sync", "--quiet"]) == 0, "open-data sync of the sample snapshots failed"
 
 
 @pytest.fixture(scope="session")
