@@ -57,8 +57,16 @@ class ChineseNormalizer(GraphComponent):
             text = example.get(TEXT)
             if not text:
                 continue
-            # annotated entities carry character offsets: only offset-preserving steps apply
-            example.set(TEXT, self.normalize.char_preserving(text) if example.get(ENTITIES) else self.normalize(text))
+            entities = example.get(ENTITIES)
+            if not entities:
+                example.set(TEXT, self.normalize(text))
+                continue
+            # annotated entities carry character offsets: only offset-preserving steps apply, and the
+            # values follow, or "[護照](service)" would teach the synonym 护照→護照
+            example.set(TEXT, self.normalize.char_preserving(text))
+            for entity in entities:
+                if isinstance(entity.get("value"), str):
+                    entity["value"] = self.normalize.char_preserving(entity["value"])
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:

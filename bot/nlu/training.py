@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -55,6 +56,9 @@ def train_if_changed(force: bool = False) -> bool:
     command = [str(Path(sys.executable).parent / "rasa"), "train", "--config", "config.yml", "--domain", "domain.yml",
                "--data", *TRAINING_DATA, "--out", str(MODEL_DIR), "--fixed-model-name", MODEL_NAME]
     logger.info("training: %s", " ".join(command))
-    subprocess.run(command, cwd=PROJECT_ROOT, check=True)
+    # Rasa's training cache keys on component config, not on our normaliser's code or the
+    # dictionary files' content, so it could reuse stale outputs: train from scratch.
+    env = {**os.environ, "RASA_MAX_CACHE_SIZE": "0"}
+    subprocess.run(command, cwd=PROJECT_ROOT, check=True, env=env)
     stamp.write_text(current + "\n")
     return True

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Dict, List, Tuple
 
@@ -16,6 +17,9 @@ from bot.registry.models import ServiceItem
 
 logger = logging.getLogger(__name__)
 
+# Aliases like "居住证怎么办" are fine for matching but would hide the question word from the
+# intent classifier if jieba kept them as one token.
+QUESTION_WORDS = re.compile(r"怎么|咋|如何|什么|啥|吗|哪|多少|几")
 HEADER = "# 由 python -m bot nlu vocab 根据服务事项库生成，请勿手改\n"
 JIEBA_FILE = "registry.generated.txt"
 SYNONYM_FILE = "registry_synonyms.yml"
@@ -30,7 +34,7 @@ def jieba_lines(items: List[ServiceItem]) -> List[str]:
         for situation in item.situations:
             terms.add(_clean(situation.name))
             terms.update(_clean(k) for k in situation.keywords or [])
-    return [f"{term} 2000 n" for term in sorted(t for t in terms if t and " " not in t)]
+    return [f"{term} 2000 n" for term in sorted(t for t in terms if t and " " not in t and not QUESTION_WORDS.search(t))]
 
 
 def synonyms(items: List[ServiceItem]) -> Dict[str, List[str]]:
