@@ -23,14 +23,12 @@ def source_line(item: ServiceItem) -> str:
 
 def time_limit(item: ServiceItem, situation: Optional[Situation]) -> str:
     promised = situation.promised_limit_days if situation and situation.promised_limit_days is not None else item.promised_limit_days
-    if promised == 0:
-        text = "即办件，材料齐全当场办结"
-    else:
-        text = f"承诺 {promised} 个工作日内办结"
-        if item.legal_limit_days:
-            text += f"（法定 {item.legal_limit_days} 个工作日）"
-    if item.limit_note:
-        text += f"；{item.limit_note}"
+    text = "即办件，材料齐全当场办结" if promised == 0 else f"承诺 {promised} 个工作日内办结"
+    note = (item.limit_note or "").rstrip("。；; ")
+    if note:  # the note carries the law's own wording, which is not always in working days
+        text += f"；{note}"
+    elif promised and item.legal_limit_days:
+        text += f"（法定 {item.legal_limit_days} 个工作日）"
     return text
 
 
@@ -84,11 +82,11 @@ def hours_text(location: Location) -> str:
         periods = hours.get(key) or []
         if periods:
             parts.append(f"{label} {'、'.join(periods)}")
-    if not (hours.get("saturday") or hours.get("sunday")):
+    if not (hours.get("saturday") or hours.get("sunday") or location.hours_note):
         parts.append("周末休息")
     text = "；".join(parts)
     if location.hours_note:
-        text += f"（{location.hours_note}）"
+        text += f"（{location.hours_note.rstrip('。')}）"
     return text
 
 
@@ -100,8 +98,11 @@ def location_block(locations: List[Location], limit: int = 2, district: Optional
         lines[0] = f"办理地点（{district}政务服务中心不受理此事项，请到以下地点）："
     for loc in locations[:limit]:
         lines.append(f"· {loc.name}，{loc.address}，电话 {loc.phone}\n  办公时间：{hours_text(loc)}")
-    if len(locations) > limit:
-        lines.append(f"· 另有 {len(locations) - limit} 个地点可办，告诉我您在哪个区，我给您推荐最近的。")
+    rest = len(locations) - limit
+    if rest > 0 and district:
+        lines.append(f"· 另有 {rest} 个地点可办，回复「去哪办」可查看。")
+    elif rest > 0:
+        lines.append(f"· 另有 {rest} 个地点可办，告诉我您在哪个区，我给您推荐就近的。")
     return "\n".join(lines)
 
 
@@ -138,7 +139,7 @@ def answer(aspect: str, item: ServiceItem, situation: Optional[Situation], mater
             materials_block(materials),
             steps_block(item),
             summary_line(item, situation),
-            location_block(locations, limit=1, district=district),
+            location_block(locations, limit=2 if district else 1, district=district),
             f"网上办理：{online(item)}",
         ]
     return "\n".join([head, *[b for b in body if b], phone, source_line(item)])
