@@ -5,11 +5,11 @@ import logging
 from typing import List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import hotline, latest_text, payload, registry, trailing_fallbacks
+from actions.common import hotline, latest_intent, latest_text, payload, registry, trailing_fallbacks
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +21,14 @@ class ActionClarify(Action):
         return "action_clarify"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        events = await self._reply(dispatcher, tracker)
+        if latest_intent(tracker) != "nlu_fallback":
+            # called as the dialogue's core fallback: forget the turn so the next prediction is
+            # to listen, never this action again in a loop
+            events.append(UserUtteranceReverted())
+        return events
+
+    async def _reply(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
         text = latest_text(tracker).strip()
         if trailing_fallbacks(tracker) >= 2:
             dispatcher.utter_message(text=(

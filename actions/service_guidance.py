@@ -5,11 +5,20 @@ import logging
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import DISTRICTS_ANY, current_item, districts, latest_text, payload, registry
+from actions.common import (
+    DISTRICTS_ANY,
+    SERVICE_INTENTS,
+    current_item,
+    districts,
+    latest_intent,
+    latest_text,
+    payload,
+    registry,
+)
 from bot.registry import guide
 from bot.registry.models import ServiceItem
 from bot.registry.repository import materials_for, situation_by_code, where_to_go
@@ -42,6 +51,20 @@ class ValidateServiceForm(FormValidationAction):
 
     def name(self) -> Text:
         return "validate_service_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        """A new service question while the form waits is an answer, not an interruption.
+
+        Rasa rejects a form turn that filled no slot; "要钱吗" while the form asks the situation
+        fills none, yet it only changes the aspect. Confirming the aspect keeps the form running,
+        and required_slots then asks only what the new question needs. Small talk, deny and
+        requests for a person still reject, so their rules apply.
+        """
+        events = await super().run(dispatcher, tracker, domain)
+        filled = any(e.get("event") == "slot" and e.get("name") != "requested_slot" for e in events)
+        if not filled and latest_intent(tracker) in SERVICE_INTENTS:
+            events.append(SlotSet("aspect", tracker.get_slot("aspect") or "guide"))
+        return events
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:

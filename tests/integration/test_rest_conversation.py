@@ -30,6 +30,14 @@ def test_materials_then_follow_ups_keep_the_service(chat: Chat) -> None:
     assert "居住证首次申领" in fee and "收费" in fee
 
 
+def test_new_question_while_the_form_asks_is_answered(chat: Chat) -> None:
+    asked = chat.send("办居住证要带啥")
+    assert buttons(asked), "the form asks the situation"
+    fee = chat.say("要钱吗")  # does not answer the situation question, changes the question
+    assert "居住证首次申领" in fee and "收费" in fee and fee.count("抱歉") == 0
+    assert "您好" in chat.say("你好")
+
+
 def test_district_said_earlier_personalises_where(chat: Chat) -> None:
     chat.send("我住在南港区")
     reply = chat.say("居住证去哪里办")
