@@ -6,7 +6,9 @@ Socket.IO keeps a connection per browser, so the server can push messages at any
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable
+import re
+import uuid
+from typing import Any, Awaitable, Callable, Dict, Optional
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput
@@ -14,6 +16,8 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput
 from bot.channels.guard import guard_message
 
 logger = logging.getLogger(__name__)
+
+_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 class WebChatInput(SocketIOInput):
@@ -24,4 +28,18 @@ class WebChatInput(SocketIOInput):
             message.text = guard_message(message.text, message.metadata)
             return await on_new_message(message)
 
-        return super().blueprint(guarded)
+        blueprint = super().blueprint(guarded)
+        sio = self.sio
+
+        # Rasa 3.6 calls python-socketio's enter_room without awaiting it (a coroutine since
+        # python-socketio 5.x), so the browser never joined its session's room and no bot message
+        # reached it. This handler replaces Rasa's and also refuses client-chosen odd session ids.
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: str, data: Optional[Dict[str, Any]]) -> None:
+            requested = data.get("session_id") if isinstance(data, dict) else None
+            session_id = requested if isinstance(requested, str) and _SESSION_ID.match(requested) else uuid.uuid4().hex
+            if self.session_persistence:
+                await sio.enter_room(sid, session_id, namespace=self.namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        return blueprint

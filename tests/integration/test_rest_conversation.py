@@ -70,7 +70,7 @@ def test_request_human_gives_the_hotline(chat: Chat) -> None:
     "<script>alert('x')</script>",  # HTML/script
     "'; DROP TABLE registry_item; --",  # SQL-like
     "/restart",  # a Rasa command typed by a resident
-    '/inform{"service": "普通护照"}',  # an intent with entities typed by a resident
+    '/session_start{"metadata": "x"}',  # a Rasa default intent with entities typed by a resident
     None,  # not text at all
     12345,  # a number instead of text
 ], ids=["empty", "whitespace", "emoji", "10k-chars", "script", "sql", "slash-restart", "slash-intent", "null",
