@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +32,7 @@ def test_holdout_is_really_held_out() -> None:
     assert not holdout & training, f"held-out examples also in training: {sorted(holdout & training)[:5]}"
 
 
-def test_intent_macro_f1_gate(model_path: Path, tmp_path: Path) -> None:
+def test_intent_macro_f1_gate(model_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     rasa = str(Path(sys.executable).parent / "rasa")
     subprocess.run([rasa, "test", "nlu", "--nlu", str(HOLDOUT), "--model", str(model_path),
                     "--out", str(tmp_path)], cwd=ROOT, check=True, capture_output=True)
@@ -40,5 +41,6 @@ def test_intent_macro_f1_gate(model_path: Path, tmp_path: Path) -> None:
     weak = sorted((name, round(v["f1-score"], 2)) for name, v in report.items()
                   if isinstance(v, dict) and "f1-score" in v and name not in ("macro avg", "weighted avg", "micro avg")
                   and v["f1-score"] < 0.85)
-    print(f"\nNLU held-out intent macro-F1 = {macro_f1:.3f} (gate {GATE}); weakest intents: {weak}")
+    with capsys.disabled():  # the measured number belongs in every CI log, pass or fail
+        print(f"\nNLU held-out intent macro-F1 = {macro_f1:.3f} (gate {GATE}); intents below 0.85: {weak}")
     assert macro_f1 >= GATE, f"intent macro-F1 {macro_f1:.3f} below the gate {GATE}; weak intents: {weak}"
