@@ -133,6 +133,13 @@ def wait_http(url: str, timeout: float, processes: List[subprocess.Popen]) -> No
 
 def run_forever(ports: Ports) -> int:
     """Foreground ``make run``: start everything, print the URLs, stop all on Ctrl-C."""
+    # Ctrl-C and a service manager's SIGTERM both stop everything, even when the shell that
+    # started us ignored SIGINT (as background jobs of non-interactive shells do).
+    def _interrupt(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     stack = Stack(ports=ports, log_dir=PROJECT_ROOT / "var" / "log")
     print("正在启动动作服务器、Rasa 服务器和网页聊天……（首次加载模型约需半分钟）", flush=True)
     stack.start()
