@@ -19,9 +19,9 @@ from bot.registry.models import ServiceItem, Situation
 logger = logging.getLogger(__name__)
 
 CONFIDENT = 86.0  # fuzzy score from which one candidate is taken without asking
-CANDIDATE = 60.0  # below this a term is not offered at all
+CANDIDATE = 65.0  # below this a term is not offered at all
 _AFFIX = re.compile(r"^(办理|申请|申领|补办|办|换|提取)|(办理|申请|申领|登记|手续)$")
-_GENERIC = re.compile(r"(怎么|咋|如何|办理|申请|需要|要|什么|材料|多久|在哪|哪里|可以|能|吗|呢|啊|的|了|我|想|去)")
+_GENERIC = re.compile(r"(怎么|咋|如何|办理|申请|需要|要|什么|啥|材料|手续|多久|在哪|哪里|哪些|可以|能|吗|呢|啊|的|了|我|想|去|个|得)")
 
 
 @dataclass(frozen=True)
