@@ -10,10 +10,16 @@ import logging
 import re
 from typing import Any
 
+# A number starts after a non-alphanumeric character, or right after a JSON escape such as
+# "\u53f7" (Rasa's debug logs write Chinese text JSON-escaped, so "号13812345678" appears as
+# "\u53f713812345678").
+_START = r"(?:(?<=\\u[0-9a-fA-F]{4})|(?<![0-9A-Za-z]))"
+_START_DIGIT = r"(?:(?<=\\u[0-9a-fA-F]{4})|(?<!\d))"
 # 18-digit resident ID (last may be X) and the old 15-digit form
-_ID_CARD = re.compile(r"(?<![0-9A-Za-z])([1-9]\d{5})(?:\d{8}|\d{6})\d{3}[0-9Xx](?![0-9A-Za-z])|(?<!\d)([1-9]\d{5})\d{9}(?!\d)")
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-_BANK_CARD = re.compile(r"(?<!\d)(\d{4})\d{8,11}(\d{4})(?!\d)")
+_ID_CARD = re.compile(_START + r"([1-9]\d{5})(?:\d{8}|\d{6})\d{3}[0-9Xx](?![0-9A-Za-z])|" + _START_DIGIT
+                      + r"([1-9]\d{5})\d{9}(?!\d)")
+_MOBILE = re.compile(_START_DIGIT + r"(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_BANK_CARD = re.compile(_START_DIGIT + r"(\d{4})\d{8,11}(\d{4})(?!\d)")
 
 
 def mask_pii(text: str) -> str:

@@ -61,7 +61,11 @@ class Stack:
         return f"http://127.0.0.1:{self.ports.web}"
 
     def _spawn(self, name: str, args: List[str]) -> None:
-        env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+        # PYTHONPATH: Rasa applies --logging-config-file before it adds the working directory to
+        # sys.path, so without it the privacy filter (bot.privacy) could not be imported and Rasa
+        # would silently log unmasked.
+        env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
+               "PYTHONPATH": os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p)}
         log_dir = self.log_dir or Path(tempfile.mkdtemp(prefix="assistant-logs-"))
         log_dir.mkdir(parents=True, exist_ok=True)
         out = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process

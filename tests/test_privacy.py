@@ -31,3 +31,11 @@ def test_filter_masks_message_and_arguments(caplog: pytest.LogCaptureFixture) ->
     assert handler_filter.filter(record)
     text = record.getMessage()
     assert "13812345678" not in text and "199003071234" not in text and "138****5678" in text
+
+
+def test_numbers_inside_json_escaped_chinese_are_masked() -> None:
+    """Rasa's debug log writes "手机号13812345678" as "\\u624b\\u673a\\u53f713812345678"."""
+    line = '{"text": "\\u624b\\u673a\\u53f713812345678,\\u8eab\\u4efd\\u8bc1110101199003071234"}'
+    masked = mask_pii(line)
+    assert "13812345678" not in masked and "138****5678" in masked
+    assert "199003071234" not in masked and "110101" in masked
