@@ -26,7 +26,8 @@ from bot.registry.repository import materials_for, situation_by_code, where_to_g
 logger = logging.getLogger(__name__)
 
 ASPECTS_NEEDING_SITUATION = {"guide", "materials"}
-ASPECTS_NEEDING_DISTRICT = {"guide", "where"}
+# Only "where" waits for the district; a full guide answers at once and invites the district.
+ASPECTS_NEEDING_DISTRICT = {"where"}
 
 
 def _needs_situation(item: ServiceItem, aspect: str) -> bool:

@@ -94,6 +94,16 @@ def location_block(locations: List[Location], limit: int = 2, district: Optional
     if not locations:
         return "办理地点：办事指南未列出，请拨打咨询电话确认。"
     lines = ["办理地点："]
+    districts = [loc.district for loc in locations if loc.district]
+    if not district and len(locations) > limit and len(districts) > 1:
+        # no district known yet: the city centre in full, the district centres by name
+        city = [loc for loc in locations if not loc.district][:limit]
+        for loc in city:
+            lines.append(f"· {loc.name}，{loc.address}，电话 {loc.phone}\n  办公时间：{hours_text(loc)}")
+        also = "也" if city else "均"
+        scope = "全市各区政务服务中心" if len(districts) >= 6 else f"{'、'.join(districts)}政务服务中心"
+        lines.append(f"· {scope}{also}可办理。告诉我您在哪个区，我给您地址和办公时间。")
+        return "\n".join(lines)
     if district and not any(loc.district == district for loc in locations):
         lines[0] = f"办理地点（{district}政务服务中心不受理此事项，请到以下地点）："
     for loc in locations[:limit]:
@@ -132,7 +142,9 @@ def answer(aspect: str, item: ServiceItem, situation: Optional[Situation], mater
     elif aspect == "online":
         body = [f"网上办理：{online(item)}"]
     elif aspect == "where":
-        body = [location_block(locations, district=district), f"网上办理：{online(item)}"]
+        # asked where, with no district preference: every place in full
+        body = [location_block(locations, limit=2 if district else len(locations), district=district),
+                f"网上办理：{online(item)}"]
     else:
         body = [
             f"受理条件：{item.conditions}",

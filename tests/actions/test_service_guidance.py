@@ -85,6 +85,8 @@ def test_form_asks_only_what_the_question_needs() -> None:
     assert _required({}) == ["service"]
     assert _required({"service": "住房公积金提取", "aspect": "materials"}) == ["service", "situation"]
     assert _required({"service": "结婚登记", "aspect": "online"}) == ["service"]
+    guide_first = _required({"service": "居民身份证换领/补领", "aspect": "guide"})
+    assert "district" not in guide_first, "a full guide answers at once and invites the district"
     where = _required({"service": "居住证首次申领", "aspect": "where"})
     assert "district" in where and "situation" not in where
 
@@ -96,3 +98,11 @@ def test_district_validation_accepts_short_names_and_refuses_others() -> None:
     assert asyncio.run(form.validate_district("东湖", dispatcher, tracker, DOMAIN)) == {"district": "东湖区"}
     assert asyncio.run(form.validate_district("火星区", dispatcher, tracker, DOMAIN)) == {"district": None}
     assert "东湖区" in dispatcher.messages[0]["text"]
+
+
+def test_full_guide_without_a_district_invites_it_instead_of_guessing() -> None:
+    messages, _ = run_action(ActionAnswerService(), make_tracker(
+        "身份证丢了咋办", "ask_service_guide",
+        slots={"service": "居民身份证换领/补领", "situation": None, "aspect": "guide"}))
+    text = messages[0]["text"]
+    assert "全市各区政务服务中心均可办理" in text and "告诉我您在哪个区" in text
