@@ -63,11 +63,13 @@
       return { title: String(b.title), payload: String(b.payload) };
     });
     addMessage("bot", data.text, buttons);
+    setStatus("已连接，可以提问了");
   });
 
   function send(message, shown, isButton) {
     if (!sessionId) { setStatus("还在连接，请稍候再发送"); return; }
     addMessage("user", shown);
+    setStatus("助手正在查询……");
     socket.emit("user_uttered", { message: message, session_id: sessionId, metadata: { button: !!isButton } });
   }
 
