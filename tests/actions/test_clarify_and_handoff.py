@@ -9,7 +9,7 @@ from tests.actions.conftest import make_tracker, run_action
 def test_clarify_offers_at_most_three_candidates() -> None:
     messages, events = run_action(ActionClarify(), make_tracker("公积金那个事", "nlu_fallback"))
     buttons = messages[0]["buttons"]
-    assert 1 <= len(buttons) <= 3 and any("公积金" in b["title"] for b in buttons)
+    assert len(buttons) in (1, 2, 3) and any("公积金" in b["title"] for b in buttons)
     assert events == [{"event": "slot", "name": "aspect", "value": "guide", "timestamp": None}]
 
 
