@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -96,6 +97,4 @@ def hotline() -> str:
 
 def payload(intent: str, **entities: str) -> str:
     """A button payload; the channels only let such payloads through from button clicks."""
-    import json
-
     return f"/{intent}{json.dumps(entities, ensure_ascii=False)}" if entities else f"/{intent}"

@@ -6,11 +6,11 @@ Every answer is non-empty and every open-data answer ends with its source and da
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
+from bot.nlu.textnorm import halfwidth, simplified
 from bot.hours import (
     WEEKDAYS_ZH,
     Hall,
@@ -43,13 +43,7 @@ FAR_KM = 50.0  # nearer than this counts as "in the city"
 
 def normalize_text(text: Optional[str]) -> str:
     """Full-width to half-width and traditional to simplified, as the NLU sees it."""
-    text = unicodedata.normalize("NFKC", text or "")
-    try:
-        from bot.nlu.textnorm import simplified
-
-        return simplified(text)
-    except Exception:  # the NLU package is optional for these answers
-        return text
+    return simplified(halfwidth(text or ""))
 
 
 def short_name(name: str, city: str) -> str:

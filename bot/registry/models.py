@@ -4,7 +4,6 @@ Lists that are only ever read whole (aliases, audience, hours) are stored as JSO
 """
 from __future__ import annotations
 
-from datetime import date
 from typing import List, Optional
 
 from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
@@ -145,4 +144,4 @@ class Step(Base):
     item = relationship("ServiceItem", back_populates="steps")
 
 
-__all__ = ["Location", "ServiceItem", "Situation", "Material", "Step", "item_locations", "date"]
+__all__ = ["Location", "ServiceItem", "Situation", "Material", "Step", "item_locations"]
