@@ -5,6 +5,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from bot.places import find_district, normalize_district  # noqa: F401  (re-exported for callers)
+
 Row = Mapping[str, Any]
 
 
@@ -79,31 +81,6 @@ def resolve_kind(*texts: Optional[str]) -> Optional[FacilityKind]:
 
 
 # --- districts ---------------------------------------------------------------------------------
-
-def normalize_district(raw: Optional[str], known: Sequence[str]) -> Optional[str]:
-    """"东湖" / "东湖区" / "东湖那边" -> "东湖区" when it is one of ``known``."""
-    if not raw:
-        return None
-    raw = raw.strip()
-    if raw in known:
-        return raw
-    for name in known:
-        stem = name[:-1] if name.endswith(("区", "县", "市")) else name
-        if stem and (raw == stem or raw.startswith(stem)):
-            return name
-    return None
-
-
-def find_district(text: Optional[str], known: Sequence[str]) -> Optional[str]:
-    """A district named anywhere in the text (full name or its stem, e.g. "东湖")."""
-    if not text:
-        return None
-    for name in sorted(known, key=len, reverse=True):
-        stem = name[:-1] if name.endswith(("区", "县")) else name
-        if name in text or (len(stem) >= 2 and stem in text):
-            return name
-    return None
-
 
 # --- distance ----------------------------------------------------------------------------------
 

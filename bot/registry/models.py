@@ -51,6 +51,9 @@ class ServiceItem(Base):
     code = Column(String(64), unique=True, nullable=False)  # 事项编码 (实施编码)
     name = Column(String(200), nullable=False)
     aliases: List[str] = Column(JSON, nullable=False, default=list)
+    # words residents use for this matter that are not names ("首付", "租房"): they tell the item
+    # apart from its neighbours when the resolver scores a question (bot/registry/resolver.py)
+    keywords: List[str] = Column(JSON, nullable=False, default=list)
     category = Column(String(100), nullable=False)  # 主题分类
     item_type = Column(String(50), nullable=False)  # 行政许可 / 行政确认 / 公共服务 ...
     agency = Column(String(200), nullable=False)  # 实施主体

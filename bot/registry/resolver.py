@@ -1,0 +1,343 @@
+"""Which registry item a question is about — or honestly none.
+
+A question is about an item when (1) it names the item (a name or alias, or a word that only
+this item's names use) and (2) the item explains the question's *content words*: the words
+left after question, aspect and place words are removed, weighted by how rare they are
+(jieba's IDF table). "如何申请最低生活保障救助" names 最低生活保障申请 and leaves nothing
+unexplained; "灾害后居民饮食该注意些什么" shares only 居民 with 城乡居民养老保险, so most of its
+weight (灾害, 饮食) is unexplained and the resolver declines. A word that tells two neighbours
+apart (初次 / 换证, 贷款 / 提取) counts for the item that has it and against the one that
+does not, because it is unexplained there.
+
+Three outcomes: ``commit`` (one item, answer it), ``choose`` (2–3 real candidates), ``decline``
+(a matter the guide does not hold), plus ``none`` when the message names no matter at all
+("那要多久？"), so the dialogue keeps its context. The thresholds are the constants below,
+tuned on ``tests/registry/hotline/dev.yml`` and gated on the held-out set.
+
+Everything here is pure and works on plain immutable records, so the index can be shared by
+threads and rebuilt when the registry changes.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+
+import jieba
+from rapidfuzz import fuzz, process
+
+logger = logging.getLogger(__name__)
+
+# --- scoring constants (tuned on the dev set; see module docstring) ------------------------
+NAME_WEIGHT = 0.45  # share of the score from naming the item
+COVER_WEIGHT = 0.55  # share from explaining the question's content words
+COMMIT_AT = 0.70  # score from which one item is answered without asking
+COMMIT_MARGIN = 0.08  # ... when the runner-up is at least this far behind
+CHOOSE_AT = 0.55  # score from which an item is offered as a candidate
+CHOOSE_WINDOW = 0.10  # candidates within this distance of the best are offered together
+FUZZY_NAME = 88  # rapidfuzz partial_ratio for a mistyped name (3+ characters)
+SINGLE_CHAR_WEIGHT = 0.5  # single characters (查, 补, 换) count for half
+
+# Words that say what kind of answer is wanted, or are function words: they never decide
+# which matter a question is about. General Chinese, not per-item.
+STOP_WORDS: FrozenSet[str] = frozenset("""
+那 那么 那要 这么 怎么着 一般 大概 大约 具体
+怎么 怎样 怎么样 咋 咋办 怎么办 怎么弄 咋弄 如何 请问 问一下 问下 问问 咨询 想问 想咨询 您好 你好 谢谢 麻烦
+需要 需 要 得 该 应该 必须 能 能不能 可以 可不可以 能否 是否 会 会不会 有没有 是不是 行不行 好不好
+什么 啥 啥子 哪些 哪个 哪里 哪儿 哪 在哪 去哪 去哪里 多久 多长时间 多长 时间 几天 多少 多少钱 几 几个
+钱 费用 收费 收钱 要钱 免费 花钱 材料 资料 证件 东西 手续 流程 步骤 程序 条件 要求 规定 政策 标准 时限
+办理 办 办好 办完 去办 申请 申领 提交 准备 带 携带 带上 拿 交 递交 处理 弄 搞 做
+网上 线上 网上办 在线 手机 app APP 窗口 现场 线下 地方 地点 地址 电话 预约
+吗 呢 吧 啊 呀 哦 嘛 么 了 的 地 着 过 之 呗 哈 诶
+我 我们 我家 俺 咱 你 您 你们 他 她 它 他们 她们 自己 本人 大家 人
+想 想要 打算 准备 希望 还 还是 和 与 及 以及 或 或者 也 都 就 才 又 再 在 到 去 来 给 让 被 把 对 从 向 跟 同 为 为了 关于
+有 没有 没 是 不是 不 一下 一个 个 这个 那个 这 那 这样 那样 现在 已经 刚 刚刚 如果 因为 所以 但是 但 而且 然后 之后 以后 后 前 时候 时
+下来 起来 出来 一 二 三 两 些 一些 很 太 比较 非常 特别 最 多 少 好 可 上 下 中 里 内 外 其他 相关 情况 问题 事 事情 事儿 一件
+江州 江州市 本市 我市 市里 市 区 区里 当地 本地
+""".split())
+
+_PUNCT = re.compile(r"^[\W_\d]+$")
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    """The parts of an item the resolver and the decline message need; immutable, thread-safe."""
+
+    code: str
+    name: str
+    names: Tuple[str, ...]  # name and aliases
+    keywords: Tuple[str, ...]  # item keywords, situation names and situation keywords
+    category: str
+    agency: str
+    consult_phone: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    code: str
+    name: str
+    score: float
+    naming: float  # 0..1, how clearly the question names the item
+    cover: float  # 0..1, share of the content weight the item explains
+    via: str  # the name, alias or word that named it ("" when none)
+
+    def as_dict(self) -> Dict[str, object]:
+        return {"code": self.code, "name": self.name, "score": round(self.score, 3),
+                "naming": round(self.naming, 3), "cover": round(self.cover, 3), "via": self.via}
+
+
+@dataclass(frozen=True)
+class Resolution:
+    outcome: str  # commit | choose | decline | none
+    candidates: Tuple[Candidate, ...] = ()
+    terms: Tuple[str, ...] = ()  # the question's content words
+    unexplained: Tuple[str, ...] = ()  # content words the best candidate does not explain
+    agency: str = ""  # the department that handles the topic, when the question makes it clear
+    agency_phone: str = ""
+
+    @property
+    def item(self) -> Optional[Candidate]:
+        return self.candidates[0] if self.outcome == "commit" and self.candidates else None
+
+    def as_dict(self) -> Dict[str, object]:
+        return {"outcome": self.outcome, "candidates": [c.as_dict() for c in self.candidates],
+                "terms": list(self.terms), "unexplained": list(self.unexplained),
+                "agency": self.agency, "agency_phone": self.agency_phone}
+
+
+@dataclass
+class _Profile:
+    record: ItemRecord
+    strings: Tuple[str, ...]  # every name, alias and keyword
+    name_words: Tuple[Tuple[str, FrozenSet[str]], ...] = ()  # each name with its content words
+    name_tokens: FrozenSet[str] = field(default_factory=frozenset)
+    tokens: FrozenSet[str] = field(default_factory=frozenset)
+
+
+class Resolver:
+    """An index of every item's names and words; ``resolve(text)`` scores a question against it."""
+
+    def __init__(self, records: Sequence[ItemRecord], dictionaries: Iterable[Path] = (),
+                 places: Iterable[str] = ()) -> None:
+        self.records = {r.code: r for r in records}
+        self._places = frozenset(places)
+        self._tokenizer = _tokenizer(tuple(str(p) for p in dictionaries))
+        self._idf, self._median_idf = _idf_table()
+        self._profiles = [self._profile(r) for r in records]
+        owners: Dict[str, set] = {}
+        for profile in self._profiles:
+            for word in profile.name_tokens:
+                owners.setdefault(word, set()).add(profile.record.code)
+        self._name_owners = {w: len(codes) for w, codes in owners.items()}
+        self._names = [(n, p) for p in self._profiles for n in p.record.names if len(n) >= 3]
+
+    # -- building -------------------------------------------------------------------------
+    def _profile(self, record: ItemRecord) -> _Profile:
+        name_words = tuple((n, frozenset(self.content_words(n, keep_short=True))) for n in record.names)
+        name_tokens = {t for _n, words in name_words for t in words}
+        words = {t for k in record.keywords for t in self.content_words(k, keep_short=True)}
+        words |= {k for k in record.keywords if len(k) >= 2}
+        category = set(self.content_words(record.category, keep_short=True))
+        strings = tuple(dict.fromkeys((*record.names, *record.keywords, record.category)))
+        return _Profile(record, strings, name_words, frozenset(name_tokens), frozenset(name_tokens | words | category))
+
+    def content_words(self, text: str, keep_short: bool = False) -> List[str]:
+        """The words of a text that can say which matter it is about."""
+        out = []
+        for token in self._tokenizer.lcut(text or "", HMM=True):
+            token = token.strip()
+            if not token or token in STOP_WORDS or token in self._places or _PUNCT.match(token):
+                continue
+            if not keep_short and len(token) == 1 and not _is_cjk(token):
+                continue
+            out.append(token)
+        return out
+
+    def weight(self, token: str) -> float:
+        w = self._idf.get(token, self._median_idf)
+        return w * SINGLE_CHAR_WEIGHT if len(token) == 1 else w
+
+    # -- scoring --------------------------------------------------------------------------
+    def _explains(self, profile: _Profile, token: str) -> bool:
+        if token in profile.tokens:
+            return True
+        if len(token) == 1:
+            return any(token in s for s in profile.strings)
+        # a compound word ("贷款额度") is explained by a word of the item inside it ("贷款")
+        return any(token in s for s in profile.strings) or any(len(t) >= 2 and t in token for t in profile.tokens)
+
+    def _naming(self, profile: _Profile, text: str, terms: Sequence[str]) -> Tuple[float, str]:
+        """1.0 for a name said as written; 0.9 when every word of a name is there in another
+        order ("社会保障卡如何申领或者补换"); otherwise 0.8 × the largest share (by weight) of
+        one name's words that the question says, each word weighted by its rarity and divided by
+        the number of items whose names use it, so a shared word ("居民", "换证") names little."""
+        exact = [n for n in profile.record.names if len(n) >= 2 and n in text]
+        if exact:
+            return 1.0, max(exact, key=len)
+        said = set(terms)
+        whole = [n for n, words in profile.name_words
+                 if words and all(w in said or (len(w) >= 2 and w in text) for w in words)]
+        if whole:
+            return 0.9, max(whole, key=len)
+        best, via = 0.0, ""
+        for name, words in profile.name_words:
+            if not words:
+                continue
+            shared = [w for w in words if w in said or (len(w) >= 2 and w in text)]
+            share = sum(self._name_weight(w) for w in shared) / sum(self._name_weight(w) for w in words)
+            if 0.8 * share > best:
+                best, via = 0.8 * share, "".join(shared)
+        return best, via
+
+    def _name_weight(self, word: str) -> float:
+        """A name word counts by its rarity and by how few items' names use it."""
+        return self.weight(word) / self._name_owners.get(word, 1)
+
+    def score(self, text: str, code: str) -> Optional[Candidate]:
+        """One item's candidate record for a text (used to check a context item)."""
+        terms = self.content_words(text)
+        profile = next((p for p in self._profiles if p.record.code == code), None)
+        if profile is None:
+            return None
+        return self._candidate(profile, text, terms, self._total(terms))
+
+    def _total(self, terms: Sequence[str]) -> float:
+        return sum(self.weight(t) for t in terms)
+
+    def _candidate(self, profile: _Profile, text: str, terms: Sequence[str], total: float) -> Candidate:
+        naming, via = self._naming(profile, text, terms)
+        explained = sum(self.weight(t) for t in terms if self._explains(profile, t))
+        cover = explained / total if total else 0.0
+        return Candidate(profile.record.code, profile.record.name, NAME_WEIGHT * naming + COVER_WEIGHT * cover,
+                         naming, cover, via)
+
+    def resolve(self, text: str, hints: Sequence[str] = ()) -> Resolution:
+        """Score every item; ``hints`` are item codes an entity extractor proposed (a small bonus)."""
+        text = (text or "").strip()
+        terms = self.content_words(text)
+        if not terms:
+            return Resolution("none")
+        total = self._total(terms)
+        scored = [self._candidate(p, text, terms, total) for p in self._profiles]
+        fuzzy = self._fuzzy_names(text)
+        scored = [_with_fuzzy(c, fuzzy.get(c.code)) for c in scored]
+        scored = [_boost(c) if c.code in hints else c for c in scored]
+        scored = [c for c in scored if c.naming > 0 or c.cover > 0]
+        scored.sort(key=lambda c: (-c.score, -c.naming, c.code))
+        if not scored or max(c.naming for c in scored) == 0.0:
+            # nothing named: "那要多久" or a matter with no item ("灾害后饮食")
+            outcome = "decline" if self._is_a_matter(terms, scored) else "none"
+            return Resolution(outcome, tuple(scored[:3]), tuple(terms), tuple(terms))
+        best = scored[0]
+        unexplained = tuple(t for t in terms if not self._explains(self._by_code(best.code), t))
+        close = [c for c in scored if c.score >= CHOOSE_AT and best.score - c.score <= CHOOSE_WINDOW]
+        runner_up = scored[1].score if len(scored) > 1 else 0.0
+        if best.score >= COMMIT_AT and best.score - runner_up >= COMMIT_MARGIN:
+            return Resolution("commit", (best, *scored[1:3]), tuple(terms), unexplained)
+        if len(close) >= 2:
+            return Resolution("choose", tuple(close[:3]), tuple(terms), unexplained)
+        if best.score >= COMMIT_AT or (close and best.naming >= 1.0 and best.cover >= 0.5):
+            # alone in its neighbourhood: a one-button "did you mean" is a wasted turn
+            return Resolution("commit", (best, *scored[1:3]), tuple(terms), unexplained)
+        agency, phone = self._topic_agency(scored)
+        return Resolution("decline", tuple(scored[:3]), tuple(terms), unexplained, agency, phone)
+
+    def _by_code(self, code: str) -> _Profile:
+        return next(p for p in self._profiles if p.record.code == code)
+
+    def _fuzzy_names(self, text: str) -> Dict[str, Tuple[float, str]]:
+        """Mistyped names ("居注证") that the normaliser's typo table does not know."""
+        if len(text) < 3:
+            return {}
+        found: Dict[str, Tuple[float, str]] = {}
+        names = [n for n, _ in self._names]
+        for name, score, index in process.extract(text, names, scorer=fuzz.partial_ratio,
+                                                   score_cutoff=FUZZY_NAME, limit=10):
+            profile = self._names[index][1]
+            if name in text:
+                continue  # exact mentions are scored already
+            value = 0.8 * score / 100.0
+            if value > found.get(profile.record.code, (0.0, ""))[0]:
+                found[profile.record.code] = (value, name)
+        return found
+
+    def _is_a_matter(self, terms: Sequence[str], scored: Sequence[Candidate]) -> bool:
+        """Content words that no item explains well mean a matter outside the guide."""
+        if not terms:
+            return False
+        best_cover = max((c.cover for c in scored), default=0.0)
+        return self._total(terms) >= 2 * self._median_idf * SINGLE_CHAR_WEIGHT and best_cover < 0.75
+
+    def _topic_agency(self, scored: Sequence[Candidate]) -> Tuple[str, str]:
+        """The department, when every item the question names belongs to the same one."""
+        named = [self.records[c.code] for c in scored[:3] if c.naming > 0]
+        if named and len({r.agency for r in named}) == 1:
+            return named[0].agency, named[0].consult_phone
+        return "", ""
+
+
+def _with_fuzzy(candidate: Candidate, fuzzy: Optional[Tuple[float, str]]) -> Candidate:
+    if fuzzy is None or fuzzy[0] <= candidate.naming:
+        return candidate
+    naming, via = fuzzy
+    score = candidate.score + NAME_WEIGHT * (naming - candidate.naming)
+    return Candidate(candidate.code, candidate.name, score, naming, candidate.cover, via)
+
+
+def _boost(candidate: Candidate) -> Candidate:
+    return Candidate(candidate.code, candidate.name, candidate.score + 0.03, candidate.naming, candidate.cover,
+                     candidate.via)
+
+
+def _is_cjk(token: str) -> bool:
+    return all("\u4e00" <= ch <= "\u9fff" for ch in token)
+
+
+@lru_cache(maxsize=4)
+def _tokenizer(dictionaries: Tuple[str, ...]) -> jieba.Tokenizer:
+    """jieba with the hand-kept domain words; built once per process (it takes a second or two),
+    so a registry edit rebuilds only the profiles. Registry names are matched as substrings and by
+    their words, so a new item needs no dictionary entry to be found."""
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    for path in dictionaries:
+        if Path(path).exists():
+            tokenizer.load_userdict(path)
+    return tokenizer
+
+
+_IDF_CACHE: Optional[Tuple[Dict[str, float], float]] = None
+
+
+def _idf_table() -> Tuple[Dict[str, float], float]:
+    """jieba's IDF table (rarer words weigh more); loaded once per process."""
+    global _IDF_CACHE
+    if _IDF_CACHE is None:
+        from jieba.analyse.tfidf import IDFLoader, DEFAULT_IDF
+
+        loader = IDFLoader(DEFAULT_IDF)
+        _IDF_CACHE = (dict(loader.idf_freq), float(loader.median_idf))
+    return _IDF_CACHE
+
+
+def records_from_items(items: Iterable[object]) -> List[ItemRecord]:
+    """Plain records from ORM items (call inside the session that loaded them)."""
+    records = []
+    for item in items:
+        situations = list(getattr(item, "situations", []) or [])
+        keywords = [*(getattr(item, "keywords", None) or [])]
+        for situation in situations:
+            keywords += [situation.name, *(situation.keywords or [])]
+        records.append(ItemRecord(
+            code=item.code, name=item.name,  # type: ignore[attr-defined]
+            names=tuple(dict.fromkeys([item.name, *(item.aliases or [])])),  # type: ignore[attr-defined]
+            keywords=tuple(dict.fromkeys(k for k in keywords if k)),
+            category=item.category, agency=item.agency, consult_phone=item.consult_phone,  # type: ignore[attr-defined]
+        ))
+    return records
+
+
+__all__ = ["ItemRecord", "Candidate", "Resolution", "Resolver", "records_from_items", "STOP_WORDS"]
