@@ -1,4 +1,9 @@
-"""Engine and session factory, created lazily on first use (never at import time)."""
+"""Engine and session factory, created lazily on first use (never at import time).
+
+Infrastructure only: this module imports no feature. A feature's tables join ``Base.metadata``
+when its models module is imported; :mod:`bot.stores` imports every one of them and is where
+entry points create the tables (``bot.stores.create_all``).
+"""
 from __future__ import annotations
 
 import logging
@@ -7,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Dict, Iterator, Optional
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeMeta, Session, declarative_base, sessionmaker
 
@@ -45,12 +50,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-def create_all(url: Optional[str] = None) -> None:
-    """Create every table of every store (imports the model modules so they register)."""
-    import bot.registry.models  # noqa: F401
-    import bot.stores  # noqa: F401  (other stores register their tables here)
+def create_all(url: Optional[str] = None, metadata: Optional[MetaData] = None) -> None:
+    """Create the tables of ``metadata`` that do not exist yet (default: all of ``Base``).
 
-    Base.metadata.create_all(get_engine(url))
+    Only tables whose models module has been imported are known here, since this module
+    imports no feature: to get every store's tables, call :func:`bot.stores.create_all`.
+    """
+    (metadata or Base.metadata).create_all(get_engine(url))
 
 
 @contextmanager

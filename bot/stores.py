@@ -1,9 +1,18 @@
-"""Imports the table definitions of every store so that ``create_all`` sees them.
+"""Every store's tables in one place, and the one call that creates them.
 
-Each feature that keeps data adds its models module here.
+Each feature that keeps data adds its models module here; :mod:`bot.db` stays free of
+features, so entry points (CLIs, test fixtures) create tables through :func:`create_all`.
 """
 from __future__ import annotations
+
+from typing import Optional
 
 import bot.channels.wechat.models  # noqa: F401  WeChat de-duplication, offered choices, token cache
 import bot.opendata.models  # noqa: F401  open-data cache and sync log
 import bot.registry.models  # noqa: F401  the service registry
+from bot import db
+
+
+def create_all(url: Optional[str] = None) -> None:
+    """Create every store's missing tables (existing tables and rows are left alone)."""
+    db.create_all(url, db.Base.metadata)

@@ -1,8 +1,9 @@
 """One interface for every kind of portal; the CKAN adapter is the first.
 
 Many Chinese city portals are not CKAN: they expose per-dataset interfaces behind an app key,
-with their own envelopes and paging. Such a portal gets its own class with the same ``fetch``
-and an entry in :data:`ADAPTERS`; portal.yml then names it as the portal's ``type``.
+with their own envelopes and paging. Such a portal gets its own class with the same ``fetch``,
+an entry in :data:`ADAPTERS` and its type name in :data:`bot.opendata.config.ADAPTER_TYPES`
+(the config does not import this module); portal.yml then names it as the portal's ``type``.
 """
 from __future__ import annotations
 

@@ -41,9 +41,9 @@ def _config(path: Optional[Path]):  # type: ignore[no-untyped-def]
 def _sync(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from bot.db import create_all
     from bot.opendata.errors import ConfigError
     from bot.opendata.sync import DatasetOutcome, run_sync
+    from bot.stores import create_all
 
     try:
         config = _config(args.portal)
@@ -78,10 +78,10 @@ def _sync(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from bot.db import create_all
     from bot.hours import TZ
     from bot.opendata.errors import ConfigError
     from bot.opendata.store import dataset_status
+    from bot.stores import create_all
 
     try:
         config = _config(args.portal)

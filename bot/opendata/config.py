@@ -3,6 +3,9 @@
 A deployment points the assistant at its own city's portal by editing this file only: the
 portal's base URL and adapter type, and for each dataset the package / resource id and which
 portal field feeds each of our fields.
+
+This module reads and checks the file; it does not import the adapters (they import it), so
+the portal types the file may name are listed here in :data:`ADAPTER_TYPES`.
 """
 from __future__ import annotations
 
@@ -19,6 +22,8 @@ from bot.opendata.errors import ConfigError
 logger = logging.getLogger(__name__)
 
 FIELD_TYPES = ("str", "int", "float", "list")
+# each has a class in bot.opendata.adapters.ADAPTERS (tests/opendata/test_adapters.py checks both agree)
+ADAPTER_TYPES: Tuple[str, ...] = ("ckan",)
 DEFAULT_USER_AGENT = "JiangzhouGovAssistant/1.0 (open-data sync; +https://zwfw.jiangzhou.example)"
 
 
@@ -122,10 +127,8 @@ def _portals(raw: Any, folder: Path, problems: List[str]) -> Dict[str, PortalCon
         if missing:
             problems.append(f"portals.{key} 缺少 {', '.join(missing)}")
             continue
-        from bot.opendata.adapters import ADAPTERS
-
-        if rec["type"] not in ADAPTERS:
-            problems.append(f"portals.{key}.type 不支持 {rec['type']!r}（可用：{', '.join(ADAPTERS)}）")
+        if rec["type"] not in ADAPTER_TYPES:
+            problems.append(f"portals.{key}.type 不支持 {rec['type']!r}（可用：{', '.join(ADAPTER_TYPES)}）")
             continue
         try:
             result[str(key)] = PortalConfig(

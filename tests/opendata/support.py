@@ -230,7 +230,7 @@ def clinic_dataset(resource_id: str, package: str = "") -> Dict[str, Any]:
 def use_database(path: Path) -> Iterator[str]:
     """Point the whole product at a fresh SQLite file (tables created), then restore."""
     from bot.config import get_settings
-    from bot.db import create_all
+    from bot.stores import create_all
 
     url = f"sqlite:///{path}"
     previous = os.environ.get("DATABASE_URL")
