@@ -7,9 +7,11 @@ import sys
 from pathlib import Path
 
 from bot.config import get_settings
-from bot.db import create_all, session_scope
-from bot.registry.importer import export_registry, import_registry, load_seed
+from bot.registry.export import export_registry
+from bot.registry.importer import import_registry
 from bot.registry.schema import RegistryError
+from bot.registry.seed import load_seed
+from bot.stores import create_all
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +45,7 @@ def _import(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     create_all()
-    with session_scope() as session:
-        count = export_registry(args.dir, session)
+    count = export_registry(args.dir)
     print(f"已导出 {count} 个事项到 {args.dir}")
     return 0
 

@@ -8,11 +8,13 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from bot.db import Base, get_engine, session_scope
-from bot.registry.importer import export_item, export_registry, import_registry, load_seed
-from bot.registry.models import Location, ServiceItem
+from bot.db import create_all, session_scope
+from bot.registry.export import export_item, export_registry
+from bot.registry.importer import import_registry
+from bot.registry.models import ServiceItem
 from bot.registry.repository import RegistryRepository, materials_for, situation_by_code, where_to_go
 from bot.registry.schema import RegistryError
+from bot.registry.seed import load_seed
 
 SEED = Path(__file__).resolve().parents[2] / "data" / "registry"
 REQUIRED_ITEMS = [
@@ -26,9 +28,7 @@ REQUIRED_ITEMS = [
 @pytest.fixture()
 def db_url(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'registry.db'}"
-    import bot.registry.models  # noqa: F401
-
-    Base.metadata.create_all(get_engine(url))
+    create_all(url)  # the registry's tables: bot.registry.models is imported above
     return url
 
 
@@ -88,12 +88,14 @@ def test_export_round_trip_gives_the_same_registry(db_url: str, tmp_path: Path) 
         count = export_registry(out, session)
         before = {i.code: export_item(i) for i in RegistryRepository(session).items()}
     other = f"sqlite:///{tmp_path / 'other.db'}"
-    Base.metadata.create_all(get_engine(other))
+    create_all(other)
     report = _import(out, other)
     assert report.items == count
     with session_scope(other) as session:
         after = {i.code: export_item(i) for i in RegistryRepository(session).items()}
     assert after == before
+    fund = next(i for i in after.values() if i["name"] == "住房公积金提取")
+    assert "付房租" in fund["keywords"], "item-level keywords survive import and export"
 
 
 def _seed_copy(tmp_path: Path) -> Path:

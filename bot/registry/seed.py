@@ -1,0 +1,271 @@
+"""Reading and validating the registry seed (data/registry/): YAML files to plain records.
+
+Nothing here touches the database. Every problem in every file is collected, so one run of
+``python -m bot registry check`` names them all; :func:`load_seed` raises only at the end.
+The field-level checks live in :mod:`bot.registry.schema`.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Set, Tuple
+
+import yaml
+
+from bot.registry.schema import AUDIENCES, MATERIAL_FORMS, Checker, Problem, RegistryError
+
+logger = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+def _read_yaml(path: Path, checker: Checker) -> Optional[Dict[str, Any]]:
+    if path.stat().st_size > MAX_FILE_BYTES:
+        checker.fail("-", "-", f"文件超过 {MAX_FILE_BYTES // 1024 // 1024} MB")
+        return None
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        checker.fail("-", "-", "文件不是 UTF-8 编码")
+        return None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"第 {mark.line + 1} 行" if mark else "-"
+        checker.fail(where, "-", f"YAML 格式错误：{getattr(exc, 'problem', exc)}")
+        return None
+    if not isinstance(data, dict):
+        checker.fail("-", "-", "顶层应为映射（含 meta 和 items/locations）")
+        return None
+    return data
+
+
+def _meta(data: Dict[str, Any], checker: Checker) -> Tuple[str, Optional[date]]:
+    meta = data.get("meta")
+    if not isinstance(meta, dict):
+        checker.fail("meta", "meta", "缺少 meta（source、updated）")
+        return "", None
+    return checker.text(meta, "meta", "source") or "", checker.day(meta, "meta", "updated", None)
+
+
+def parse_locations(path: Path) -> Tuple[List[Dict[str, Any]], List[Problem]]:
+    """The service centres of ``locations.yaml`` and every problem found (also used by open data)."""
+    checker = Checker(path.name)
+    data = _read_yaml(path, checker)
+    records: List[Dict[str, Any]] = []
+    if data is None:
+        return records, checker.problems
+    source, updated = _meta(data, checker)
+    raw = data.get("locations")
+    if not isinstance(raw, list):
+        checker.fail("-", "locations", "应为列表")
+        return records, checker.problems
+    for index, rec in enumerate(raw):
+        name = f"locations[{index}]"
+        if not isinstance(rec, dict):
+            checker.fail(name, "-", "应为映射")
+            continue
+        name = f"{name} {rec.get('code', '?')}"
+        out = {
+            "code": checker.code(rec, name),
+            "name": checker.text(rec, name, "name"),
+            "district": checker.text(rec, name, "district", required=False),
+            "address": checker.text(rec, name, "address"),
+            "phone": checker.text(rec, name, "phone"),
+            "latitude": _coordinate(checker, rec, name, "latitude", -90, 90),
+            "longitude": _coordinate(checker, rec, name, "longitude", -180, 180),
+            "hours": checker.hours(rec, name),
+            "hours_note": checker.text(rec, name, "hours_note", required=False) or "",
+            "transport": checker.text(rec, name, "transport", required=False) or "",
+            "source": source,
+            "updated": checker.day(rec, name, "updated", updated),
+        }
+        records.append(out)
+    _check_unique(checker, records, "code")
+    return records, checker.problems
+
+
+def _coordinate(checker: Checker, rec: Dict[str, Any], name: str, field_name: str, low: float, high: float) -> Optional[float]:
+    value = rec.get(field_name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        checker.fail(name, field_name, f"坐标应为 {low}..{high} 的数字，实际为 {value!r}")
+        return None
+    return float(value)
+
+
+def _check_unique(checker: Checker, records: List[Dict[str, Any]], key: str) -> None:
+    seen: Dict[str, int] = {}
+    for index, rec in enumerate(records):
+        value = rec.get(key)
+        if value is None:
+            continue
+        if value in seen:
+            checker.fail(f"#{index} {value}", key, f"与 #{seen[value]} 重复")
+        seen[value] = index
+
+
+def _default(value: Optional[int], default: int) -> int:
+    return default if value is None else value
+
+
+def _materials(checker: Checker, raw: Any, name: str) -> List[Dict[str, Any]]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        checker.fail(name, "materials", "应为列表")
+        return []
+    out = []
+    for index, rec in enumerate(raw):
+        where = f"{name} materials[{index}]"
+        if not isinstance(rec, dict):
+            checker.fail(where, "-", "应为映射")
+            continue
+        form = checker.text(rec, where, "form")
+        if form and form not in MATERIAL_FORMS:
+            checker.fail(where, "form", f"应为 {sorted(MATERIAL_FORMS)} 之一：{form!r}")
+        out.append({
+            "name": checker.text(rec, where, "name", max_len=200),
+            "form": form,
+            "copies": _default(checker.integer(rec, where, "copies", required=False, low=0, high=20), 1),
+            "required": checker.boolean(rec, where, "required", True),
+            "origin": checker.text(rec, where, "origin", required=False) or "申请人自备",
+            "note": checker.text(rec, where, "note", required=False) or "",
+        })
+    return out
+
+
+def parse_items(path: Path, location_codes: Set[str]) -> Tuple[List[Dict[str, Any]], List[Problem]]:
+    """The items of one ``items/*.yaml`` file; ``handled_at`` may name only ``location_codes``."""
+    checker = Checker(path.name)
+    data = _read_yaml(path, checker)
+    records: List[Dict[str, Any]] = []
+    if data is None:
+        return records, checker.problems
+    source, updated = _meta(data, checker)
+    raw = data.get("items")
+    if not isinstance(raw, list):
+        checker.fail("-", "items", "应为列表")
+        return records, checker.problems
+    for index, rec in enumerate(raw):
+        name = f"items[{index}]"
+        if not isinstance(rec, dict):
+            checker.fail(name, "-", "应为映射")
+            continue
+        name = f"{name} {rec.get('name', rec.get('code', '?'))}"
+        audience = checker.str_list(rec, name, "audience", required=True)
+        for who in audience:
+            if who not in AUDIENCES:
+                checker.fail(name, "audience", f"应为 {sorted(AUDIENCES)} 之一：{who!r}")
+        handled_at = checker.str_list(rec, name, "handled_at", required=True)
+        for code in handled_at:
+            if code not in ("district", "city") and code not in location_codes:
+                checker.fail(name, "handled_at", f"未知的办理地点编码 {code!r}")
+        situations = []
+        raw_situations = rec.get("situations") or []
+        if not isinstance(raw_situations, list):
+            checker.fail(name, "situations", "应为列表")
+            raw_situations = []
+        for s_index, srec in enumerate(raw_situations):
+            where = f"{name} situations[{s_index}]"
+            if not isinstance(srec, dict):
+                checker.fail(where, "-", "应为映射")
+                continue
+            situations.append({
+                "code": checker.code(srec, where),
+                "name": checker.text(srec, where, "name", max_len=100),
+                "keywords": checker.str_list(srec, where, "keywords", required=False),
+                "description": checker.text(srec, where, "description", required=False) or "",
+                "promised_limit_days": checker.integer(srec, where, "promised_limit_days", required=False),
+                "fee": checker.text(srec, where, "fee", required=False),
+                "materials": _materials(checker, srec.get("materials"), where),
+            })
+        _check_unique(checker, situations, "code")
+        if situations and not rec.get("situation_question"):
+            checker.fail(name, "situation_question", "有情形时必须给出区分情形的问题")
+        steps = []
+        for s_index, srec in enumerate(rec.get("steps") or []):
+            where = f"{name} steps[{s_index}]"
+            if not isinstance(srec, dict):
+                checker.fail(where, "-", "应为映射")
+                continue
+            steps.append({
+                "name": checker.text(srec, where, "name", max_len=100),
+                "description": checker.text(srec, where, "description", required=False, max_len=500) or "",
+                "time_limit": checker.text(srec, where, "time_limit", required=False, max_len=100) or "",
+            })
+        records.append({
+            "code": checker.code(rec, name),
+            "name": checker.text(rec, name, "name", max_len=200),
+            "aliases": checker.str_list(rec, name, "aliases", required=False),
+            "keywords": checker.str_list(rec, name, "keywords", required=False),
+            "category": checker.text(rec, name, "category", max_len=100),
+            "item_type": checker.text(rec, name, "item_type", max_len=50),
+            "agency": checker.text(rec, name, "agency", max_len=200),
+            "level": checker.text(rec, name, "level", required=False, max_len=50) or "区级",
+            "legal_basis": checker.text(rec, name, "legal_basis", required=False, max_len=2000) or "",
+            "audience": audience,
+            "conditions": checker.text(rec, name, "conditions", max_len=2000),
+            "legal_limit_days": checker.integer(rec, name, "legal_limit_days", required=False),
+            "promised_limit_days": checker.integer(rec, name, "promised_limit_days", required=True),
+            "limit_note": checker.text(rec, name, "limit_note", required=False) or "",
+            "fee": checker.text(rec, name, "fee"),
+            "fee_basis": checker.text(rec, name, "fee_basis", required=False) or "",
+            "online_url": checker.text(rec, name, "online_url", required=False) or "",
+            "online_depth": checker.text(rec, name, "online_depth", required=False, max_len=50) or "",
+            "appointment": checker.boolean(rec, name, "appointment", False),
+            "express_delivery": checker.boolean(rec, name, "express_delivery", False),
+            "max_visits": checker.integer(rec, name, "max_visits", required=True, high=10),
+            "consult_phone": checker.text(rec, name, "consult_phone", max_len=100),
+            "complaint_phone": checker.text(rec, name, "complaint_phone", max_len=100),
+            "situation_question": checker.text(rec, name, "situation_question", required=False, max_len=200) or "",
+            "handled_at": handled_at,
+            "situations": situations,
+            "materials": _materials(checker, rec.get("materials"), name),
+            "steps": steps,
+            "source": source,
+            "version": str(rec.get("version") or ""),
+            "updated": checker.day(rec, name, "updated", updated),
+        })
+    return records, checker.problems
+
+
+def load_seed(directory: Path) -> Tuple[List[Dict[str, Any]], List[Dict[str, Any]]]:
+    """Parse and validate the whole seed; raises RegistryError listing every problem."""
+    problems: List[Problem] = []
+    loc_path = directory / "locations.yaml"
+    if not loc_path.exists():
+        raise RegistryError(f"{loc_path}: 文件不存在")
+    locations, found = parse_locations(loc_path)
+    problems += found
+    codes = {rec["code"] for rec in locations if rec.get("code")}
+    items: List[Dict[str, Any]] = []
+    item_files = sorted((directory / "items").glob("*.yaml")) + sorted((directory / "items").glob("*.yml"))
+    if not item_files:
+        raise RegistryError(f"{directory / 'items'}: 没有事项文件")
+    for path in item_files:
+        records, found = parse_items(path, codes)
+        items += records
+        problems += found
+    _cross_checks(items, problems)
+    if problems:
+        raise RegistryError("\n".join(str(p) for p in problems))
+    logger.debug("registry seed %s: %s items, %s locations valid", directory, len(items), len(locations))
+    return locations, items
+
+
+def _cross_checks(items: List[Dict[str, Any]], problems: List[Problem]) -> None:
+    """Codes, names and aliases must be unique across files: they feed the NLU dictionary."""
+    owners: Dict[str, str] = {}
+    codes: Dict[str, str] = {}
+    for rec in items:
+        if rec.get("code") in codes:
+            problems.append(Problem("items", rec["name"] or "?", "code", f"编码与「{codes[rec['code']]}」重复"))
+        codes[rec.get("code")] = rec.get("name")
+        for term in [rec.get("name")] + rec.get("aliases", []):
+            if not term:
+                continue
+            if term in owners and owners[term] != rec.get("name"):
+                problems.append(Problem("items", rec["name"] or "?", "aliases", f"「{term}」已属于「{owners[term]}」"))
+            owners[term] = rec.get("name")
