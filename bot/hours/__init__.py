@@ -15,8 +15,9 @@ Everything here is pure: the caller passes the moment (``now``), so tests use fi
 
 One concern per module: :mod:`.clock` (time zone), :mod:`.calendar` (kind of day, holiday
 periods), :mod:`.schedule` (open/closed/lunch break, next opening), :mod:`.phrases` (which day
-and time a question is about) and :mod:`.answers` (resident-facing text). This package re-exports
-the names the rest of the bot imports, so importers keep using ``bot.hours``.
+and time a question is about), :mod:`.answers` (resident-facing text about one hall) and
+:mod:`.halls` (the service centres' answers, with address, phone and source lines). This
+package re-exports the names the rest of the bot imports, so importers keep using ``bot.hours``.
 """
 from __future__ import annotations
 
@@ -25,13 +26,15 @@ from bot.hours.answers import (
     answer_hours,
     compact_day,
     day_heading,
+    regular_hours,
     status_line,
     unknown_caveat,
     weekly_summary,
 )
 from bot.hours.calendar import WEEKDAYS_ZH, DayKind, classify_day, holiday_period
 from bot.hours.clock import TZ, now_local, to_local
-from bot.hours.phrases import WhenQuery, parse_when
+from bot.hours.halls import HallInfo, hall_answer, halls_overview
+from bot.hours.phrases import WhenQuery, parse_when, wants_schedule
 from bot.hours.schedule import fmt_minutes, status_at
 
 __all__ = [
@@ -39,18 +42,23 @@ __all__ = [
     "WEEKDAYS_ZH",
     "DayKind",
     "Hall",
+    "HallInfo",
     "WhenQuery",
     "answer_hours",
     "classify_day",
     "compact_day",
     "day_heading",
     "fmt_minutes",
+    "hall_answer",
+    "halls_overview",
     "holiday_period",
     "now_local",
     "parse_when",
+    "regular_hours",
     "status_at",
     "status_line",
     "to_local",
     "unknown_caveat",
+    "wants_schedule",
     "weekly_summary",
 ]

@@ -1,7 +1,7 @@
 """Resident-facing answers about opening hours, in plain Simplified Chinese.
 
 All wording lives here, built from the calendar, the schedule and a parsed question; the
-callers add address and source lines.
+callers (:mod:`bot.hours.halls`) add address and source lines.
 """
 from __future__ import annotations
 
@@ -110,6 +110,15 @@ def weekly_summary(hours: Mapping[str, Sequence[str]]) -> str:
         periods = sorted(parse_period(p) for p in (hours or {}).get(key) or [])
         parts.append(f"{label} {fmt_periods(periods)}" if periods else f"{label}休息")
     return "；".join(parts)
+
+
+def regular_hours(hours: Mapping[str, Sequence[str]], note: str = "") -> str:
+    """The one wording of a centre's regular week, with the centre's own note after it.
+
+    '工作日 09:00-12:00、13:30-17:00；周六休息；周日休息；法定节假日休息。（每月最后一个周六上午办公）'
+    """
+    text = f"{weekly_summary(hours)}。"
+    return text + (f"（{note.rstrip('。')}）" if note else "")
 
 
 def answer_hours(hall: Hall, query: WhenQuery, now: datetime, *, makeup_hours: bool = True) -> str:

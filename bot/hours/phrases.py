@@ -24,6 +24,7 @@ _HOLIDAY_WORDS: Sequence[Tuple[str, str]] = (
     (r"国庆|(?<![\d一二三四五六七八九十])十一(?![点号月日时\d])", "国庆节"),
 )
 
+_SCHEDULE_WORDS = re.compile(r"办公时间|上班时间|工作时间|营业时间|作息|几点到几点|节假日|放假|周末")
 _NOW_WORDS = re.compile(r"现在|此刻|这会儿?|目前|当前|马上|立刻|此时")
 _LUNCH_WORDS = re.compile(r"中午|午休|午饭|午间|午餐")
 _WEEKDAY_CHARS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "末": -1}
@@ -91,6 +92,11 @@ def parse_when(text: str, now: datetime, day_entity: Optional[str] = None) -> Wh
     if is_now:
         at = now.hour * 60 + now.minute
     return WhenQuery(days=tuple(days), at=at, is_now=is_now, about_lunch=about_lunch, explicit_day=explicit_day)
+
+
+def wants_schedule(text: str) -> bool:
+    """"办公时间是几点 / 节假日上班吗": the resident wants the regular timetable, not only one day."""
+    return bool(_SCHEDULE_WORDS.search(text or ""))
 
 
 def _next_makeup_day(today: date, horizon_days: int = 366) -> Optional[date]:

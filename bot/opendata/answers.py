@@ -1,30 +1,21 @@
-"""Answers in plain Simplified Chinese, built from the cache (facilities) and the registry (halls).
+"""Answers in plain Simplified Chinese about public facilities, built from the open-data cache.
 
 Pure functions of their inputs (rows, clock, location): the actions only gather the inputs.
-Every answer is non-empty and every open-data answer ends with its source and date.
+Every answer is non-empty and ends with its source and date. The service centres' hours are
+registry data and are answered by :mod:`bot.hours.halls`.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
-from datetime import date, datetime
-from typing import Any, List, Mapping, Optional, Sequence, Tuple
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, Mapping, Optional, Sequence, Tuple
 
+# Not used here: actions/locations.py still imports these four from this module. Drop the two
+# lines once it imports them from bot.hours, where the centres' hours are answered.
+from bot.hours.halls import HallInfo, hall_answer, halls_overview  # noqa: F401
+from bot.hours.phrases import wants_schedule  # noqa: F401
 from bot.nlu.textnorm import halfwidth, simplified
-from bot.hours import (
-    WEEKDAYS_ZH,
-    Hall,
-    WhenQuery,
-    answer_hours,
-    classify_day,
-    compact_day,
-    day_heading,
-    fmt_minutes,
-    status_line,
-    to_local,
-    unknown_caveat,
-    weekly_summary,
-)
 from bot.opendata.facilities import (
     AVAILABLE_LABELS,
     FacilityKind,
@@ -46,9 +37,12 @@ def normalize_text(text: Optional[str]) -> str:
     return simplified(halfwidth(text or ""))
 
 
-def short_name(name: str, city: str) -> str:
-    """江州市东湖区政务服务中心 -> 东湖区政务服务中心; 江州市市民中心 -> 市民中心."""
-    return name[len(city):] if city and name.startswith(city) and len(name) > len(city) + 1 else name
+_NEARBY_WORDS = re.compile(r"附近|最近|离我|周边|旁边|近点|近一点|怎么走")
+
+
+def wants_nearby(text: str) -> bool:
+    """"最近的 / 附近有没有": the resident would like the nearest ones, so we invite the location."""
+    return bool(_NEARBY_WORDS.search(text or ""))
 
 
 # --- facilities --------------------------------------------------------------------------------
@@ -155,102 +149,3 @@ def _city_answer(kind: FacilityKind, dataset: CachedDataset, rows: Sequence[Mapp
             f"告诉我您在哪个区（例如“{order[0] if order else '东湖区'}的{kind.label}”），"
             "或在微信里发送您的位置，我帮您找最近的。")
 
-
-# --- service halls (registry locations) ---------------------------------------------------------
-
-@dataclass(frozen=True)
-class HallInfo:
-    """A registry location as plain data (read in a worker thread, formatted on the loop)."""
-
-    code: str
-    name: str
-    district: Optional[str]
-    address: str
-    phone: str
-    hours: Mapping[str, Sequence[str]]
-    hours_note: str
-    source: str
-    updated: Optional[date]
-
-    def hall(self, city: str) -> Hall:
-        return Hall(name=short_name(self.name, city), hours=self.hours, district=self.district,
-                    address=self.address, phone=self.phone, hours_note=self.hours_note)
-
-
-_SCHEDULE_WORDS = re.compile(r"办公时间|上班时间|工作时间|营业时间|作息|几点到几点|节假日|放假|周末")
-_NEARBY_WORDS = re.compile(r"附近|最近|离我|周边|旁边|近点|近一点|怎么走")
-
-
-def wants_nearby(text: str) -> bool:
-    return bool(_NEARBY_WORDS.search(text or ""))
-
-
-def wants_schedule(text: str) -> bool:
-    return bool(_SCHEDULE_WORDS.search(text or ""))
-
-
-def registry_source_line(halls: Sequence[HallInfo]) -> str:
-    sources = list(dict.fromkeys(h.source for h in halls if h.source)) or ["政务服务事项库"]
-    dates = [h.updated for h in halls if h.updated]
-    line = f"数据来源：{'、'.join(sources)}"
-    return line + (f"，更新于 {max(dates).isoformat()}" if dates else "")
-
-
-def hall_answer(info: HallInfo, query: WhenQuery, now: datetime, city: str, *, schedule: bool = False) -> str:
-    """Hours answer for one hall, then its address and phone, then the source line."""
-    hall = info.hall(city)
-    text = answer_hours(hall, query, now)
-    if schedule and query.holiday is None:
-        text += f"常规作息：{weekly_summary(hall.hours)}。"
-        if info.hours_note:
-            text += f"（{info.hours_note.rstrip('。')}）"
-    contact = "，".join(x for x in (f"地址：{info.address}" if info.address else "",
-                                   f"电话：{info.phone}" if info.phone else "") if x)
-    lines = [text]
-    if contact:
-        lines.append(contact + "。")
-    lines.append(registry_source_line([info]))
-    return "\n".join(lines)
-
-
-def halls_overview(infos: Sequence[HallInfo], query: WhenQuery, now: datetime, city: str, *,
-                   schedule: bool = False) -> str:
-    """All halls briefly, when the resident did not say which one."""
-    now = to_local(now)
-    today = now.date()
-    halls = [i.hall(city) for i in infos]
-    if schedule and query.holiday is None and not query.explicit_day:
-        lines = ["各政务服务中心常规作息（调休上班日按工作日时间办公）："]
-        lines += [f"· {h.name}：{weekly_summary(h.hours)}" for h in halls]
-    elif query.is_now:
-        lines = [f"各政务服务中心现在（{WEEKDAYS_ZH[now.weekday()]} {now:%H:%M}）的办公情况："]
-        lines += [f"· {h.name}：{status_line(h, now)}" for h in halls]
-    else:
-        placeholder = "\u0000"
-        texts = [answer_hours(Hall(placeholder, h.hours), query, now, makeup_hours=False) for h in halls]
-        if texts and all(t == texts[0] for t in texts):  # the same for every hall: say it once
-            lines = [texts[0].replace(f"{placeholder} ", "各政务服务中心").replace(placeholder, "各政务服务中心")]
-        elif query.holiday is not None or not query.days:
-            lines = [answer_hours(h, query, now) for h in halls]
-        else:
-            lines = _compact_lines(halls, query, today)
-    lines.append("告诉我您在哪个区（例如“东湖区政务中心明天开门吗”），我可以给出该中心的详细办公时间、地址和电话。")
-    lines.append(registry_source_line(infos))
-    return "\n".join(lines)
-
-
-def _compact_lines(halls: Sequence[Hall], query: WhenQuery, today: date) -> List[str]:
-    infos = [classify_day(d) for d in query.days]
-    lines = [unknown_caveat(date(y, 1, 1)) for y in sorted({i.day.year for i in infos if not i.known})]
-    when = "、".join(day_heading(i, today) for i in infos)
-    if query.about_lunch:
-        when += "中午"
-    elif query.at is not None:
-        when += fmt_minutes(query.at)
-    lines.append(f"{when}各政务服务中心：")
-    for hall in halls:
-        parts = [compact_day(hall.hours, i, about_lunch=query.about_lunch, at=query.at) for i in infos]
-        if len(infos) > 1:
-            parts = [f"{i.weekday_zh} {p}" for i, p in zip(infos, parts)]
-        lines.append(f"· {hall.name}：{'；'.join(parts)}")
-    return lines
