@@ -15,9 +15,9 @@ def normalize_district(raw: Optional[str], known: Sequence[str]) -> Optional[str
     raw = raw.strip()
     if raw in known:
         return raw
-    for name in known:
-        stem = name[:-1] if name.endswith(("区", "县", "市")) else name
-        if stem and (raw == stem or raw.startswith(stem)):
+    for name in sorted(known, key=len, reverse=True):  # "东湖" is 东湖区, never 东区
+        stem = _stem(name)
+        if len(stem) >= 2 and (raw == stem or raw.startswith(stem)):
             return name
     return None
 
@@ -27,7 +27,12 @@ def find_district(text: Optional[str], known: Sequence[str]) -> Optional[str]:
     if not text:
         return None
     for name in sorted(known, key=len, reverse=True):
-        stem = name[:-1] if name.endswith(("区", "县")) else name
+        stem = _stem(name)
         if name in text or (len(stem) >= 2 and stem in text):
             return name
     return None
+
+
+def _stem(name: str) -> str:
+    """"东湖区" → "东湖", "建德市" → "建德": the form residents say."""
+    return name[:-1] if name.endswith(("区", "县", "市")) and len(name) > 2 else name

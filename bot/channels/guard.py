@@ -12,6 +12,8 @@ import logging
 import re
 from typing import Any, Dict, Optional
 
+from bot.intents import button_intents
+
 logger = logging.getLogger(__name__)
 
 FULLWIDTH_SLASH = "\uff0f"  # "／", reads the same for a person, is no command for Rasa
@@ -27,11 +29,9 @@ def escape_user_text(text: str) -> str:
     return text
 
 
-# Intents a bot button may carry. Rasa's own ("restart", "session_start", "back", ...) never.
-BUTTON_INTENTS = {
-    "inform", "affirm", "deny", "request_human", "ask_service_guide", "ask_materials",
-    "ask_time_limit", "ask_fee", "ask_online", "ask_where", "ask_hours", "ask_facility",
-}
+# Intents a bot button may carry come from domain.yml (bot/intents.py); Rasa's own
+# ("restart", "session_start", "back", ...) are not in it, so never.
+BUTTON_INTENTS = button_intents()
 MAX_MESSAGE_CHARS = 10_000
 _BUTTON_RE = re.compile(r"^/([a-z_]{1,40})(\{.*\})?$", re.DOTALL)
 
@@ -53,7 +53,8 @@ def is_allowed_button(text: str) -> bool:
 def guard_message(text: Any, metadata: Optional[Dict[str, Any]]) -> str:
     """The text Rasa should see for a message a channel received.
 
-    Non-text becomes empty (the bot then asks for words), very long text is cut, and a leading
+    ``None`` becomes empty (the bot then asks for words), other non-text its ``str()``, very long
+    text is cut, and a leading
     slash is escaped unless the client marked the message as a button click *and* the payload
     is one the bot could have offered.
     """

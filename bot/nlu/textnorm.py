@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 
 MAX_CHARS = 500
 _WS_RE = re.compile(r"\s+")
+_LEADING_SLASHES = re.compile(r"^[/\s]+")
 _PINYIN_SPAN_RE = re.compile(r"[A-Za-z][A-Za-z' ]*[A-Za-z]|[A-Za-z]")
 _KEEP_CATEGORIES = {"Lu", "Ll", "Lt", "Lm", "Lo", "Nd", "Nl", "No", "Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "Sm", "Sc", "Zs"}
 
@@ -153,5 +154,6 @@ class Normalizer:
         text = self.pinyin.convert(text)
         if self._corrections_re is not None:
             text = self._corrections_re.sub(lambda m: self.corrections[m.group(0)], text)
-        # a slash a resident typed was escaped by the channel; it must not turn back into a command
-        return text[: self.max_chars].lstrip("/").lstrip()
+        # a slash a resident typed was escaped by the channel; it must not turn back into a command,
+        # not even behind a space, an emoji or a zero-width character ("／ /restart")
+        return _LEADING_SLASHES.sub("", text[: self.max_chars])

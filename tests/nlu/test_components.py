@@ -385,3 +385,23 @@ def test_graph_nodes_built_from_the_recipe_run_on_real_messages(recipe_graph: An
     assert classified[0].get(INTENT) is None
     assert classified[1].get(TEXT) == ""
     assert classified[1].get(INTENT)[INTENT_NAME_KEY] == "nlu_fallback"
+
+
+@pytest.mark.parametrize("typed", ["/ /restart", "/😀/restart", "/\u200b/restart", "/\t/session_start"])
+def test_a_typed_slash_is_no_command_after_guard_and_normaliser(tmp_path: Path, typed: str) -> None:
+    """Hostile: a second slash behind a space, emoji or zero-width character must not survive
+    the channel's escape plus the normaliser and reach Rasa's RegexMessageHandler as a command."""
+    from rasa.engine.graph import GraphSchema
+    from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
+    from rasa.shared.nlu.constants import INTENT
+    from rasa.utils.common import override_defaults
+
+    from bot.channels.guard import guard_message
+
+    config = override_defaults(ChineseNormalizer.get_default_config(), {})
+    normalizer = ChineseNormalizer.create(config, LocalModelStorage(tmp_path), Resource("n"),
+                                          ExecutionContext(GraphSchema({}), "t"))
+    message = Message(data={TEXT: guard_message(typed, None)})
+    normalizer.process([message])
+    assert not message.get(TEXT).startswith("/"), message.get(TEXT)
+    assert YAMLStoryReader.unpack_regex_message(message).get(INTENT) is None, message.get(TEXT)
