@@ -1,6 +1,12 @@
-"""What the bot does when it did not understand: candidates first, then a human."""
+"""What the bot does when the intent was unclear: the registry verdict first, then a human.
+
+An unclear intent with a clear item ("社会保障卡如何申领或者补换？") is answered as a guide
+question: a one-button "did you mean" would be a wasted turn. Real candidates are offered as
+buttons; after two misses in a row, a person.
+"""
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import List, Text
 
@@ -9,13 +15,14 @@ from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import hotline, latest_intent, latest_text, payload, registry, trailing_fallbacks
+from actions.common import hotline, latest_intent, latest_text, payload, registry_verdict, trailing_fallbacks
+from actions.service_guidance import Turn, service_reply
 
 logger = logging.getLogger(__name__)
 
 
 class ActionClarify(Action):
-    """Offers up to three likely services; after two misses in a row, offers a person."""
+    """Answers a clearly named item, offers real candidates, then offers a person."""
 
     def name(self) -> Text:
         return "action_clarify"
@@ -30,6 +37,12 @@ class ActionClarify(Action):
 
     async def _reply(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
         text = latest_text(tracker).strip()
+        verdict = registry_verdict(tracker)
+        candidates = [c["name"] for c in verdict.get("candidates") or [] if c.get("name")]
+        if verdict.get("outcome") == "commit" and candidates:
+            reply = await asyncio.to_thread(service_reply, Turn.of(tracker, aspect="guide"))
+            dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+            return [SlotSet("aspect", "guide"), *reply.events]
         if trailing_fallbacks(tracker) >= 2:
             dispatcher.utter_message(text=(
                 "抱歉，我还是没能理解您的问题。您可以换个说法再问我，"
@@ -40,14 +53,16 @@ class ActionClarify(Action):
             dispatcher.utter_message(
                 text="我没有看到文字内容。请直接说您要办的事，比如「居住证怎么办」「社保卡丢了怎么补」。")
             return []
-        matcher, _ = await registry()
-        candidates = matcher.search(text, limit=3)
-        if candidates:
+        if verdict.get("outcome") == "choose" and len(candidates) >= 2:
             dispatcher.utter_message(
                 text="我不太确定您的意思。您是想问下面哪一项？",
-                buttons=[{"title": m.name, "payload": payload("inform", service=m.name)} for m in candidates],
+                buttons=[{"title": name, "payload": payload("inform", service=name)} for name in candidates[:3]],
             )
             return [SlotSet("aspect", "guide")]
+        if verdict.get("outcome") == "decline":
+            reply = await asyncio.to_thread(service_reply, Turn.of(tracker, aspect="guide"))
+            dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+            return []
         dispatcher.utter_message(text=(
             "抱歉，我没看懂。能换个说法吗？比如说出要办的事情：「娃刚出生怎么上户口」「驾照快到期了怎么换」。"))
         return []

@@ -1,59 +1,31 @@
-"""Shared helpers for actions: registry access off the event loop, tracker reading."""
+"""Shared helpers for actions: reading the tracker, settings, button payloads.
+
+Actions never resolve the service themselves: the NLU's ``registry`` verdict says which item a
+message is about (bot/nlu/registry_entities.py). Registry rows are read per turn inside one
+session in a worker thread, so no ORM object is shared between threads.
+"""
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 
-from bot.config import get_settings
-from bot.db import session_scope
-from bot.registry.matcher import CachedMatcher, ServiceMatcher
-from bot.registry.models import ServiceItem
-from bot.registry.repository import RegistryRepository
+from bot.config import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
 DISTRICTS_ANY = "不限"
-SERVICE_INTENTS = {
-    "ask_service_guide", "ask_materials", "ask_time_limit", "ask_fee", "ask_online", "ask_where", "inform",
-}
 
 
-def _fingerprint() -> str:
-    with session_scope() as session:
-        return RegistryRepository(session).fingerprint()
+def settings() -> Settings:
+    return get_settings()
 
 
-def _items() -> List[ServiceItem]:
-    with session_scope() as session:
-        return RegistryRepository(session).items()
-
-
-_MATCHER = CachedMatcher(_fingerprint, _items)
-
-
-async def registry() -> Tuple[ServiceMatcher, Dict[str, ServiceItem]]:
-    """The matcher and items by name; the database is only read when the registry changed."""
-    return await asyncio.to_thread(_MATCHER.get)
-
-
-async def current_item(tracker: Tracker) -> Optional[ServiceItem]:
-    name = tracker.get_slot("service")
-    if not name:
-        return None
-    _, items = await registry()
-    return items.get(name)
-
-
-async def districts() -> List[str]:
-    def load() -> List[str]:
-        with session_scope() as session:
-            return RegistryRepository(session).districts()
-
-    return await asyncio.to_thread(load)
+def hotline() -> str:
+    return get_settings().hotline
 
 
 def latest_text(tracker: Tracker) -> str:
@@ -63,6 +35,12 @@ def latest_text(tracker: Tracker) -> str:
 
 def latest_intent(tracker: Tracker) -> str:
     return ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
+
+
+def registry_verdict(tracker: Tracker) -> Dict[str, Any]:
+    """The resolver's verdict on the latest message (outcome, candidates, department)."""
+    verdict = (tracker.latest_message or {}).get("registry")
+    return verdict if isinstance(verdict, dict) else {"outcome": "none", "candidates": []}
 
 
 def entity_values(tracker: Tracker, entity: str) -> List[str]:
@@ -78,6 +56,19 @@ def latest_metadata(tracker: Tracker) -> Dict[str, Any]:
     return {}
 
 
+def slot_set_this_turn(tracker: Tracker, slot: str) -> bool:
+    """Whether the latest user message changed ``slot`` (its value before differs from now)."""
+    events = list(tracker.events or [])
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
+    if last_user < 0:
+        return False
+    now = [e for e in events[last_user + 1:] if e.get("event") == "slot" and e.get("name") == slot]
+    if not now:
+        return False
+    before = [e for e in events[:last_user] if e.get("event") == "slot" and e.get("name") == slot]
+    return (before[-1].get("value") if before else None) != now[-1].get("value")
+
+
 def trailing_fallbacks(tracker: Tracker) -> int:
     """How many of the latest user messages in a row were not understood."""
     count = 0
@@ -91,10 +82,24 @@ def trailing_fallbacks(tracker: Tracker) -> int:
     return count
 
 
-def hotline() -> str:
-    return get_settings().hotline
-
-
 def payload(intent: str, **entities: str) -> str:
     """A button payload; the channels only let such payloads through from button clicks."""
     return f"/{intent}{json.dumps(entities, ensure_ascii=False)}" if entities else f"/{intent}"
+
+
+def _contact(name: str) -> Optional[Dict[str, str]]:
+    from bot.db import session_scope
+    from bot.registry.repository import RegistryRepository
+
+    with session_scope() as session:
+        item = RegistryRepository(session).item_by_name(name)
+        if item is None:
+            return None
+        return {"name": item.name, "agency": item.agency, "consult_phone": item.consult_phone,
+                "complaint_phone": item.complaint_phone}
+
+
+async def item_contact(tracker: Tracker) -> Optional[Dict[str, str]]:
+    """Name, department and phones of the item the conversation is about (plain data)."""
+    name = tracker.get_slot("service")
+    return await asyncio.to_thread(_contact, name) if name else None

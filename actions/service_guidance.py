@@ -1,188 +1,175 @@
-"""Service guidance: the service form, its questions, and the answer from the registry."""
+"""Service guidance: one action answers a service question in one action-server call.
+
+The NLU already resolved which item the message is about (``registry`` in the parse data, see
+:mod:`bot.nlu.registry_entities`); this action only applies the conversation's context to that
+verdict and writes the reply:
+
+- ``commit`` → answer the item; ``choose`` → the 2–3 real candidates as buttons (or the item the
+  conversation is already about, when it is one of them); ``decline`` → an honest "not in the
+  guide", with the department when the question makes it clear, and the hotline;
+- ``none`` (a follow-up such as "那要多久？") → the item already in the conversation.
+
+It asks only for what the answer really lacks, and every question names the item: the
+materials answer says at once what every situation needs and asks only for the part that
+differs; "where" asks the district when several districts handle the item.
+"""
 from __future__ import annotations
 
+import asyncio
 import logging
+from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import (
-    DISTRICTS_ANY,
-    SERVICE_INTENTS,
-    current_item,
-    districts,
-    latest_intent,
-    latest_text,
-    payload,
-    registry,
-)
+from actions.common import DISTRICTS_ANY, latest_text, payload, registry_verdict, settings, slot_set_this_turn
+from bot.db import session_scope
+from bot.places import normalize_district
 from bot.registry import guide
+from bot.registry.matcher import match_situation
 from bot.registry.models import ServiceItem
-from bot.registry.repository import materials_for, situation_by_code, where_to_go
+from bot.registry.repository import RegistryRepository, materials_for, situation_by_code, where_to_go
 
 logger = logging.getLogger(__name__)
 
-ASPECTS_NEEDING_SITUATION = {"guide", "materials"}
-# Only "where" waits for the district; a full guide answers at once and invites the district.
-ASPECTS_NEEDING_DISTRICT = {"where"}
+FOLLOW_UPS = (("要带什么材料", "ask_materials", "materials"), ("多久办好", "ask_time_limit", "time"),
+              ("去哪里办", "ask_where", "where"), ("能网上办吗", "ask_online", "online"))
 
 
-def _needs_situation(item: ServiceItem, aspect: str) -> bool:
-    if not item.situations:
-        return False
-    if aspect in ASPECTS_NEEDING_SITUATION:
-        return True
-    # time and fee only depend on the situation when a situation overrides them
-    if aspect == "time":
-        return any(s.promised_limit_days is not None for s in item.situations)
-    if aspect == "fee":
-        return any(s.fee for s in item.situations)
-    return False
+@dataclass
+class Reply:
+    """What one turn says and does; plain data, made in a worker thread inside one session."""
+
+    text: str
+    buttons: List[Dict[str, str]] = field(default_factory=list)
+    events: List[EventType] = field(default_factory=list)
 
 
-def _needs_district(item: ServiceItem, aspect: str) -> bool:
-    return aspect in ASPECTS_NEEDING_DISTRICT and len({loc.district for loc in item.locations if loc.district}) > 1
+@dataclass(frozen=True)
+class Turn:
+    """The parts of the tracker a service answer depends on (read on the event loop)."""
+
+    text: str
+    verdict: Dict[str, Any]
+    service: Optional[str]
+    service_changed: bool
+    situation: Optional[str]
+    district: Optional[str]
+    aspect: str
+
+    @classmethod
+    def of(cls, tracker: Tracker, aspect: Optional[str] = None) -> "Turn":
+        return cls(text=latest_text(tracker), verdict=registry_verdict(tracker),
+                   service=tracker.get_slot("service"), service_changed=slot_set_this_turn(tracker, "service"),
+                   situation=tracker.get_slot("situation"), district=tracker.get_slot("district"),
+                   aspect=aspect or tracker.get_slot("aspect") or "guide")
 
 
-class ValidateServiceForm(FormValidationAction):
-    """Asks only what this item and this question need: situation and district are optional."""
-
-    def name(self) -> Text:
-        return "validate_service_form"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        """A new service question while the form waits is an answer, not an interruption.
-
-        Rasa rejects a form turn that filled no slot; "要钱吗" while the form asks the situation
-        fills none, yet it only changes the aspect. Confirming the aspect keeps the form running,
-        and required_slots then asks only what the new question needs. Small talk, deny and
-        requests for a person still reject, so their rules apply.
-        """
-        events = await super().run(dispatcher, tracker, domain)
-        filled = any(e.get("event") == "slot" and e.get("name") != "requested_slot" for e in events)
-        if not filled and latest_intent(tracker) in SERVICE_INTENTS:
-            events.append(SlotSet("aspect", tracker.get_slot("aspect") or "guide"))
-        return events
-
-    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
-                             tracker: Tracker, domain: DomainDict) -> List[Text]:
-        item = await current_item(tracker)
+def service_reply(turn: Turn) -> Reply:
+    """The whole decision for a service question; blocking (database), call it in a thread."""
+    with session_scope() as session:
+        repo = RegistryRepository(session)
+        outcome = turn.verdict.get("outcome") or "none"
+        candidates = [c for c in turn.verdict.get("candidates") or [] if c.get("name")]
+        names = [c["name"] for c in candidates]
+        item: Optional[ServiceItem] = None
+        if outcome == "commit" and names:
+            item = repo.item_by_name(names[0])
+        elif turn.service and (outcome in ("none", "unavailable") or (outcome == "choose" and turn.service in names)):
+            item = repo.item_by_name(turn.service)
         if item is None:
-            return ["service"]
-        aspect = tracker.get_slot("aspect") or "guide"
-        required = ["service"]
-        if _needs_situation(item, aspect):
-            required.append("situation")
-        if _needs_district(item, aspect):
-            required.append("district")
-        return required
-
-    async def validate_service(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                               domain: DomainDict) -> Dict[Text, Any]:
-        matcher, _ = await registry()
-        found = matcher.by_name(str(value)) if value else None
-        if found is None:
-            return {"service": None}
-        return {"service": found.name}
-
-    async def validate_situation(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                 domain: DomainDict) -> Dict[Text, Any]:
-        item = await current_item(tracker)
-        if item is None:
-            return {"situation": None}
-        for situation in item.situations:
-            if value in (situation.code, situation.name):
-                return {"situation": situation.code}
-        return {"situation": None}
-
-    async def validate_district(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                domain: DomainDict) -> Dict[Text, Any]:
-        known = await districts()
-        if value == DISTRICTS_ANY or value in known:
-            return {"district": value}
-        short = {d.rstrip("区"): d for d in known}
-        if isinstance(value, str) and value.rstrip("区") in short:
-            return {"district": short[value.rstrip("区")]}
-        dispatcher.utter_message(text=f"江州市的区有：{'、'.join(known)}。请选一个区，或选「{DISTRICTS_ANY}」。")
-        return {"district": None}
+            if outcome == "choose" and len(names) >= 2:
+                return _choose(names)
+            if outcome == "decline":
+                return _decline(turn.verdict)
+            if turn.service and outcome in ("none", "unavailable"):
+                return _not_found()
+            return _ask_service(names if outcome != "decline" else [])
+        events: List[EventType] = []
+        if item.name != turn.service:
+            events.append(SlotSet("service", item.name))
+        reply = _answer(repo, item, turn)
+        reply.events = events + reply.events
+        return reply
 
 
-class ActionAskService(Action):
-    """Which service? Offers the closest registry items as buttons when the text hints at some."""
+def _answer(repo: RegistryRepository, item: ServiceItem, turn: Turn) -> Reply:
+    events: List[EventType] = []
+    situation = None if turn.service_changed else situation_by_code(item, turn.situation)
+    found = match_situation(item, turn.text) if item.situations else None
+    if found is not None and found is not situation:
+        situation = found
+    if (situation.code if situation else None) != turn.situation:
+        events.append(SlotSet("situation", situation.code if situation else None))
+    known = repo.districts()
+    district = turn.district if turn.district == DISTRICTS_ANY else normalize_district(turn.district, known)
+    own = None if district in (None, DISTRICTS_ANY) else district
 
-    def name(self) -> Text:
-        return "action_ask_service"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        matcher, _ = await registry()
-        candidates = matcher.search(latest_text(tracker), limit=3)
-        if candidates:
-            dispatcher.utter_message(
-                text="您想办理的是下面哪一项？如果都不是，请直接告诉我事项名称。",
-                buttons=[{"title": m.name, "payload": payload("inform", service=m.name)} for m in candidates],
-            )
-        else:
-            dispatcher.utter_message(text="请问您要办理哪项业务？直接说名称就行，比如「居住证」「护照」「提取公积金」。")
-        return []
-
-
-class ActionAskSituation(Action):
-    """Asks the item's own question that tells its situations apart."""
-
-    def name(self) -> Text:
-        return "action_ask_situation"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        item = await current_item(tracker)
-        if item is None:
-            dispatcher.utter_message(text="请问您要办理哪项业务？")
-            return []
-        question = item.situation_question or "您属于哪种情况？"
-        dispatcher.utter_message(
-            text=f"{item.name}：{question}",
-            buttons=[{"title": s.name, "payload": payload("inform", situation=s.code)} for s in item.situations],
-        )
-        return []
-
-
-class ActionAskDistrict(Action):
-    """Asks for the district so the answer can name the resident's own service centre."""
-
-    def name(self) -> Text:
-        return "action_ask_district"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        known = await districts()
+    if turn.aspect == "where" and own is None and district != DISTRICTS_ANY and \
+            len({loc.district for loc in item.locations if loc.district}) > 1:
         buttons = [{"title": d, "payload": payload("inform", district=d)} for d in known]
         buttons.append({"title": "都可以", "payload": payload("inform", district=DISTRICTS_ANY)})
-        dispatcher.utter_message(text="您在江州市哪个区？我帮您找就近的办理地点。", buttons=buttons)
-        return []
+        return Reply(f"{item.name}：您在{settings().city}哪个区？我帮您找就近的办理地点。", buttons, events)
+
+    locations = where_to_go(item, own)
+    if situation is None and _differs_by_situation(item, turn.aspect):
+        # what everyone brings now, and one question for the part that differs
+        buttons = [{"title": s.name, "payload": payload("inform", situation=s.code)} for s in item.situations]
+        return Reply(guide.answer(turn.aspect, item, None, materials_for(item, None), locations, own,
+                                  ask_situation=True), buttons, events)
+    text = guide.answer(turn.aspect, item, situation, materials_for(item, situation), locations, own)
+    buttons = [{"title": title, "payload": payload(intent)}
+               for title, intent, key in FOLLOW_UPS if key != turn.aspect][:3]
+    return Reply(text, buttons, events)
+
+
+def _differs_by_situation(item: ServiceItem, aspect: str) -> bool:
+    """Whether this answer needs the situation (only then is it asked)."""
+    if not item.situations:
+        return False
+    # time and fee answers list every situation's value instead of asking
+    return aspect in ("guide", "materials") and any(m.situation_id is not None for m in item.materials)
+
+
+def _choose(names: List[str]) -> Reply:
+    return Reply("您问的是下面哪一项？如果都不是，请说得具体一些，比如要办的事和您的情况。",
+                 [{"title": n, "payload": payload("inform", service=n)} for n in names[:3]])
+
+
+def _decline(verdict: Dict[str, Any]) -> Reply:
+    hotline = settings().hotline
+    agency, phone = verdict.get("agency") or "", verdict.get("agency_phone") or ""
+    text = f"抱歉，{settings().city}办事指南里没有这件事的办理说明，我不想给您不准确的答案。"
+    if agency:
+        text += f"这类事务由{agency}负责，咨询电话 {phone}；"
+    text += f"您也可以拨打 {hotline} 政务服务便民热线，由工作人员为您解答。"
+    return Reply(text, [{"title": "转人工", "payload": payload("request_human")}])
+
+
+def _not_found() -> Reply:
+    return Reply(f"抱歉，没有找到这个事项。您可以换个说法，或拨打 {settings().hotline} 政务服务便民热线咨询。")
+
+
+def _ask_service(names: List[str]) -> Reply:
+    if names:
+        return Reply("您想办理的是下面哪一项？如果都不是，请直接告诉我事项名称。",
+                     [{"title": n, "payload": payload("inform", service=n)} for n in names[:3]])
+    return Reply("请问您要办理哪项业务？直接说名称就行，比如「居住证」「护照」「提取公积金」。")
 
 
 class ActionAnswerService(Action):
-    """Answers the asked aspect of the chosen item, personalised by situation and district."""
+    """Answers the asked aspect of the item the message (or the conversation) is about."""
 
     def name(self) -> Text:
         return "action_answer_service"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        item = await current_item(tracker)
-        if item is None:
-            dispatcher.utter_message(text="抱歉，没有找到这个事项。您可以换个说法，或拨打 12345 政务服务便民热线咨询。")
-            return []
-        aspect = tracker.get_slot("aspect") or "guide"
-        situation = situation_by_code(item, tracker.get_slot("situation"))
-        district: Optional[str] = tracker.get_slot("district")
-        own_district = None if district == DISTRICTS_ANY else district
-        text = guide.answer(aspect, item, situation, materials_for(item, situation),
-                            where_to_go(item, own_district), own_district)
-        follow_ups = [("要带什么材料", "ask_materials", "materials"), ("多久办好", "ask_time_limit", "time"),
-                      ("去哪里办", "ask_where", "where"), ("能网上办吗", "ask_online", "online")]
-        dispatcher.utter_message(
-            text=text,
-            buttons=[{"title": title, "payload": payload(intent)} for title, intent, key in follow_ups if key != aspect][:3],
-        )
-        return []
+        reply = await asyncio.to_thread(service_reply, Turn.of(tracker))
+        dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+        return reply.events
+
+
+__all__ = ["ActionAnswerService", "Reply", "Turn", "service_reply"]

@@ -27,6 +27,7 @@ class Settings:
     opendata_dir: Path
     portal_file: Path
     jieba_dir: Path
+    lexicon_dir: Path
     generated_nlu_dir: Path
     hotline: str
     redis_url: str
@@ -58,6 +59,7 @@ def get_settings() -> Settings:
         opendata_dir=Path(_env("OPENDATA_DIR", str(PROJECT_ROOT / "data" / "opendata"))),
         portal_file=Path(_env("PORTAL_FILE", str(PROJECT_ROOT / "data" / "opendata" / "portal.yml"))),
         jieba_dir=PROJECT_ROOT / "data" / "jieba",
+        lexicon_dir=PROJECT_ROOT / "data" / "lexicon",
         generated_nlu_dir=PROJECT_ROOT / "data" / "nlu" / "generated",
         hotline=_env("SERVICE_HOTLINE", "12345"),
         redis_url=_env("REDIS_URL", ""),

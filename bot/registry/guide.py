@@ -22,6 +22,11 @@ def source_line(item: ServiceItem) -> str:
 
 
 def time_limit(item: ServiceItem, situation: Optional[Situation]) -> str:
+    if situation is None and any(s.promised_limit_days is not None for s in item.situations):
+        # no situation known: every situation's limit, so nobody is asked for it
+        per = [f"{s.name} {_days(s.promised_limit_days if s.promised_limit_days is not None else item.promised_limit_days)}"
+               for s in item.situations]
+        return "按情形不同：" + "；".join(per)
     promised = situation.promised_limit_days if situation and situation.promised_limit_days is not None else item.promised_limit_days
     text = "即办件，材料齐全当场办结" if promised == 0 else f"承诺 {promised} 个工作日内办结"
     note = (item.limit_note or "").rstrip("。；; ")
@@ -32,7 +37,13 @@ def time_limit(item: ServiceItem, situation: Optional[Situation]) -> str:
     return text
 
 
+def _days(promised: int) -> str:
+    return "即办" if promised == 0 else f"承诺 {promised} 个工作日"
+
+
 def fee(item: ServiceItem, situation: Optional[Situation]) -> str:
+    if situation is None and any(s.fee for s in item.situations):
+        return "按情形不同：" + "；".join(f"{s.name} {s.fee or item.fee}" for s in item.situations)
     text = situation.fee if situation and situation.fee else item.fee
     if item.fee_basis and text != "不收费":
         text += f"（依据：{item.fee_basis}）"
@@ -73,6 +84,21 @@ def materials_block(materials: List[Material]) -> str:
     if not materials:
         return "所需材料：办事指南中没有列出材料，请电话咨询确认。"
     return "所需材料：\n" + "\n".join(material_line(i, m) for i, m in enumerate(materials, 1))
+
+
+def common_materials_block(item: ServiceItem, common: List[Material]) -> str:
+    """What every applicant brings, then one question for the part that differs by situation."""
+    extra = {len([m for m in item.materials if m.situation_id == s.id]) for s in item.situations}
+    count = "一项" if extra == {1} else "相应材料"
+    if not common:
+        return "所需材料按您的情况而定。"
+    lines = "\n".join(material_line(i, m) for i, m in enumerate(common, 1))
+    return f"所需材料，都需要：\n{lines}\n另外按您的情况还需要{count}（见下面的问题）。"
+
+
+def situation_question(item: ServiceItem) -> str:
+    """The question that tells the item's situations apart, naming the item."""
+    return f"{item.name}：{item.situation_question or '您属于哪种情况？'}"
 
 
 def hours_text(location: Location) -> str:
@@ -129,12 +155,17 @@ def summary_line(item: ServiceItem, situation: Optional[Situation]) -> str:
 
 
 def answer(aspect: str, item: ServiceItem, situation: Optional[Situation], materials: List[Material],
-           locations: List[Location], district: Optional[str] = None) -> str:
-    """The reply for one aspect of one item; "guide" is the full personalised guide."""
+           locations: List[Location], district: Optional[str] = None, ask_situation: bool = False) -> str:
+    """The reply for one aspect of one item; "guide" is the full personalised guide.
+
+    With ``ask_situation`` the materials are the common ones and the reply ends the materials
+    part with the item's own question for the situation.
+    """
     head = title(item, situation)
     phone = f"咨询电话：{item.consult_phone}"
+    block = common_materials_block(item, materials) if ask_situation else materials_block(materials)
     if aspect == "materials":
-        body = [materials_block(materials), summary_line(item, situation)]
+        body = [block, summary_line(item, situation)]
     elif aspect == "time":
         body = [f"办理时限：{time_limit(item, situation)}。", steps_block(item)]
     elif aspect == "fee":
@@ -148,10 +179,11 @@ def answer(aspect: str, item: ServiceItem, situation: Optional[Situation], mater
     else:
         body = [
             f"受理条件：{item.conditions}",
-            materials_block(materials),
+            block,
             steps_block(item),
             summary_line(item, situation),
             location_block(locations, limit=2 if district else 1, district=district),
             f"网上办理：{online(item)}",
         ]
-    return "\n".join([head, *[b for b in body if b], phone, source_line(item)])
+    ask = [situation_question(item)] if ask_situation else []
+    return "\n".join([head, *[b for b in body if b], phone, source_line(item), *ask])

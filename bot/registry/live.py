@@ -13,7 +13,7 @@ from typing import Callable, List, Optional, Tuple
 from bot.config import get_settings
 from bot.db import session_scope
 from bot.registry.repository import RegistryRepository
-from bot.registry.resolver import ItemRecord, Resolver, records_from_items
+from bot.registry.resolver import ItemRecord, Resolver, load_variants, records_from_items
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,8 @@ class LiveResolver:
                     records, districts = self._load()
                     settings = get_settings()
                     self._resolver = Resolver(records, [settings.jieba_dir / "domain_words.txt"],
-                                              places=_places(districts))
+                                              places=_places(districts),
+                                              variants=load_variants(settings.lexicon_dir / "variants.tsv"))
                     self.districts = districts
                     self._fingerprint = fingerprint
                     logger.info("resolver rebuilt: %d items", len(records))

@@ -40,6 +40,8 @@ CHOOSE_AT = 0.55  # score from which an item is offered as a candidate
 CHOOSE_WINDOW = 0.10  # candidates within this distance of the best are offered together
 FUZZY_NAME = 88  # rapidfuzz partial_ratio for a mistyped name (3+ characters)
 SINGLE_CHAR_WEIGHT = 0.5  # single characters (查, 补, 换) count for half
+UNKNOWN_WEIGHT = 0.35  # words no item and no kind of handling uses ("老娘", "听说") count for a third
+VARIANT_PENALTY = 0.2  # the question asks for a kind of handling (补领, 注销 …) the item does not do
 
 # Words that say what kind of answer is wanted, or are function words: they never decide
 # which matter a question is about. General Chinese, not per-item.
@@ -121,8 +123,9 @@ class Resolver:
     """An index of every item's names and words; ``resolve(text)`` scores a question against it."""
 
     def __init__(self, records: Sequence[ItemRecord], dictionaries: Iterable[Path] = (),
-                 places: Iterable[str] = ()) -> None:
+                 places: Iterable[str] = (), variants: Optional[Dict[str, Tuple[str, ...]]] = None) -> None:
         self.records = {r.code: r for r in records}
+        self._variants = variants or {}
         self._places = frozenset(places)
         self._tokenizer = _tokenizer(tuple(str(p) for p in dictionaries))
         self._idf, self._median_idf = _idf_table()
@@ -132,6 +135,9 @@ class Resolver:
             for word in profile.name_tokens:
                 owners.setdefault(word, set()).add(profile.record.code)
         self._name_owners = {w: len(codes) for w, codes in owners.items()}
+        self._vocabulary = frozenset(t for p in self._profiles for t in p.tokens)
+        self._variant_words = {w: kind for kind, words in self._variants.items() for w in words}
+        self._covers = {p.record.code: self._variants_of(p) for p in self._profiles}
         self._names = [(n, p) for p in self._profiles for n in p.record.names if len(n) >= 3]
 
     # -- building -------------------------------------------------------------------------
@@ -158,7 +164,30 @@ class Resolver:
 
     def weight(self, token: str) -> float:
         w = self._idf.get(token, self._median_idf)
-        return w * SINGLE_CHAR_WEIGHT if len(token) == 1 else w
+        if len(token) == 1:
+            w *= SINGLE_CHAR_WEIGHT
+        if token not in self._vocabulary and self._variant_of(token) is None:
+            w *= UNKNOWN_WEIGHT
+        return w
+
+    def _variant_of(self, token: str) -> Optional[str]:
+        kind = self._variant_words.get(token)
+        if kind is None and len(token) >= 3:
+            kind = next((k for w, k in self._variant_words.items() if len(w) >= 2 and w in token), None)
+        return kind
+
+    def _variants_of(self, profile: _Profile) -> FrozenSet[str]:
+        """The kinds of handling an item does, read from its own names, keywords and situations."""
+        kinds = {kind for kind, words in self._variants.items()
+                 if any(w in s for w in words for s in profile.strings)}
+        if not kinds & {"换领", "补领", "延续", "变更", "注销", "转移", "查询", "审验"}:
+            kinds.add("首次")  # an item with one kind of handling is the plain first application
+        return frozenset(kinds)
+
+    def _asked_variants(self, terms: Sequence[str], text: str) -> FrozenSet[str]:
+        kinds = {k for k in (self._variant_of(t) for t in terms) if k}
+        kinds |= {k for w, k in self._variant_words.items() if len(w) >= 2 and w in text}
+        return frozenset(kinds)
 
     # -- scoring --------------------------------------------------------------------------
     def _explains(self, profile: _Profile, token: str) -> bool:
@@ -211,8 +240,10 @@ class Resolver:
         naming, via = self._naming(profile, text, terms)
         explained = sum(self.weight(t) for t in terms if self._explains(profile, t))
         cover = explained / total if total else 0.0
-        return Candidate(profile.record.code, profile.record.name, NAME_WEIGHT * naming + COVER_WEIGHT * cover,
-                         naming, cover, via)
+        score = NAME_WEIGHT * naming + COVER_WEIGHT * cover
+        if self._asked_variants(terms, text) - self._covers[profile.record.code]:
+            score -= VARIANT_PENALTY
+        return Candidate(profile.record.code, profile.record.name, score, naming, cover, via)
 
     def resolve(self, text: str, hints: Sequence[str] = ()) -> Resolution:
         """Score every item; ``hints`` are item codes an entity extractor proposed (a small bonus)."""
@@ -340,4 +371,18 @@ def records_from_items(items: Iterable[object]) -> List[ItemRecord]:
     return records
 
 
-__all__ = ["ItemRecord", "Candidate", "Resolution", "Resolver", "records_from_items", "STOP_WORDS"]
+def load_variants(path: Path) -> Dict[str, Tuple[str, ...]]:
+    """The kinds of handling (业务办理项) and the words residents use for each (data/lexicon)."""
+    variants: Dict[str, Tuple[str, ...]] = {}
+    if not path.exists():
+        logger.warning("variant lexicon %s missing: kinds of handling are not compared", path)
+        return variants
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#") or "\t" not in line:
+            continue
+        kind, words = line.split("\t", 1)
+        variants[kind.strip()] = tuple(w for w in words.split() if w)
+    return variants
+
+
+__all__ = ["load_variants", "ItemRecord", "Candidate", "Resolution", "Resolver", "records_from_items", "STOP_WORDS"]

@@ -6,11 +6,20 @@ from actions.handoff import ActionOfferHuman, ActionRespondComplaint
 from tests.actions.conftest import make_tracker, run_action
 
 
-def test_clarify_offers_at_most_three_candidates() -> None:
+def test_clarify_offers_the_real_candidates_as_buttons() -> None:
+    """Tried: "公积金那个事" — two items share 公积金 and nothing tells them apart."""
     messages, events = run_action(ActionClarify(), make_tracker("公积金那个事", "nlu_fallback"))
-    buttons = messages[0]["buttons"]
-    assert len(buttons) in (1, 2, 3) and any("公积金" in b["title"] for b in buttons)
+    titles = {b["title"] for b in messages[0]["buttons"]}
+    assert titles == {"住房公积金提取", "住房公积金个人贷款"}
     assert events == [{"event": "slot", "name": "aspect", "value": "guide", "timestamp": None}]
+
+
+def test_clarify_answers_a_clearly_named_item_at_once() -> None:
+    """Tried: the hotline question "社会保障卡如何申领或者补换？" with an unclear intent: a one-button
+    "did you mean" would be a wasted turn, so the guide is answered."""
+    messages, events = run_action(ActionClarify(), make_tracker("社会保障卡如何申领或者补换？", "nlu_fallback"))
+    assert messages[0]["text"].startswith("【社会保障卡申领/补换")
+    assert {"event": "slot", "name": "service", "value": "社会保障卡申领/补换", "timestamp": None} in events
 
 
 def test_clarify_twice_in_a_row_offers_a_person() -> None:
