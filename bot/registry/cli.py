@@ -28,6 +28,18 @@ def register(sub: "argparse._SubParsersAction") -> None:
     chk = commands.add_parser("check", help="只校验，不写库")
     chk.add_argument("--dir", type=Path, default=None)
     chk.set_defaults(func=_check)
+    hotline = get_settings().registry_dir.parent.parent / "tests" / "registry" / "hotline"
+    cal = commands.add_parser("calibrate", help="在调参问题集上拟合“答对概率”（不用留出集）")
+    cal.add_argument("--set", type=Path, default=hotline / "dev.yml")
+    cal.add_argument("--target-wrong", type=float, default=0.04, help="调参集上答错率的上限")
+    cal.set_defaults(func=_calibrate)
+    ev = commands.add_parser("evaluate", help="在标注问题集上统计答对、答错、让选、婉拒")
+    ev.add_argument("file", type=Path)
+    ev.add_argument("--json", action="store_true")
+    ev.set_defaults(func=_evaluate)
+    res = commands.add_parser("resolve", help="看一句话会被认成哪个事项，以及为什么")
+    res.add_argument("text")
+    res.set_defaults(func=_resolve)
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -57,4 +69,52 @@ def _check(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 1
     print(f"校验通过：{len(items)} 个事项，{len(locations)} 个办理地点")
+    return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from bot.registry.evaluation import calibrate, evaluate, load_questions
+    from bot.registry.live import CALIBRATION_FILE, build_resolver, load_records
+
+    create_all()
+    records, districts = load_records()
+    resolver = build_resolver(records, districts, calibrated=False)
+    questions = load_questions(args.set)
+    calibration, figures = calibrate(resolver, questions, args.target_wrong, args.set.name)
+    path = get_settings().lexicon_dir / CALIBRATION_FILE
+    path.write_text(calibration.to_json(), encoding="utf-8")
+    resolver.calibration = calibration
+    report = evaluate(resolver, questions)
+    print(f"已写入 {path}：答对阈值 {calibration.commit_at:.3f}；调参集 {len(questions)} 问，"
+          f"答错 {report.wrong_rate:.1%}，覆盖事项找到 {report.found_rate:.1%}")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from bot.registry.evaluation import evaluate, load_questions
+    from bot.registry.live import build_resolver, load_records
+
+    create_all()
+    records, districts = load_records()
+    report = evaluate(build_resolver(records, districts), load_questions(args.file))
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(f"{report.total} 问：答错 {report.wrong} ({report.wrong_rate:.1%})，"
+              f"覆盖事项 {report.covered} 问中找到 {report.right} ({report.found_rate:.1%})，"
+              f"让选 {report.chose}（其中 {report.offered} 问的事项在按钮里），婉拒 {report.declined}")
+    return 0
+
+
+def _resolve(args: argparse.Namespace) -> int:
+    import json
+
+    from bot.registry.live import build_resolver, load_records
+
+    create_all()
+    records, districts = load_records()
+    resolution = build_resolver(records, districts).resolve(args.text)
+    print(json.dumps({**resolution.as_dict(), "features": resolution.features}, ensure_ascii=False, indent=2))
     return 0

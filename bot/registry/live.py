@@ -12,6 +12,7 @@ from typing import Callable, List, Optional, Tuple
 
 from bot.config import get_settings
 from bot.db import session_scope
+from bot.registry.calibration import Calibration
 from bot.registry.repository import RegistryRepository
 from bot.registry.resolver import ItemRecord, Resolver, load_variants, records_from_items
 
@@ -19,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 # hand-kept places besides the districts: words that say where, never which matter
 CITY_WORDS = ("江州", "江州市")
+CALIBRATION_FILE = "resolver_calibration.json"
 
 
 def _fingerprint() -> str:
@@ -26,10 +28,18 @@ def _fingerprint() -> str:
         return RegistryRepository(session).fingerprint()
 
 
-def _load() -> Tuple[List[ItemRecord], List[str]]:
+def load_records() -> Tuple[List[ItemRecord], List[str]]:
     with session_scope() as session:
         repo = RegistryRepository(session)
         return records_from_items(repo.items()), repo.districts()
+
+
+def build_resolver(records: List[ItemRecord], districts: List[str], calibrated: bool = True) -> Resolver:
+    """A resolver with the project's dictionary, places, kinds of handling and calibration."""
+    settings = get_settings()
+    return Resolver(records, [settings.jieba_dir / "domain_words.txt"], places=_places(districts),
+                    variants=load_variants(settings.lexicon_dir / "variants.tsv"),
+                    calibration=Calibration.load(settings.lexicon_dir / CALIBRATION_FILE) if calibrated else None)
 
 
 def _places(districts: List[str]) -> List[str]:
@@ -42,7 +52,7 @@ class LiveResolver:
 
     def __init__(self, ttl: float = 1.0,
                  fingerprint: Callable[[], str] = _fingerprint,
-                 load: Callable[[], Tuple[List[ItemRecord], List[str]]] = _load) -> None:
+                 load: Callable[[], Tuple[List[ItemRecord], List[str]]] = load_records) -> None:
         self._ttl = ttl
         self._fingerprint_of = fingerprint
         self._load = load
@@ -59,10 +69,7 @@ class LiveResolver:
                 fingerprint = self._fingerprint_of()
                 if fingerprint != self._fingerprint or self._resolver is None:
                     records, districts = self._load()
-                    settings = get_settings()
-                    self._resolver = Resolver(records, [settings.jieba_dir / "domain_words.txt"],
-                                              places=_places(districts),
-                                              variants=load_variants(settings.lexicon_dir / "variants.tsv"))
+                    self._resolver = build_resolver(records, districts)
                     self.districts = districts
                     self._fingerprint = fingerprint
                     logger.info("resolver rebuilt: %d items", len(records))

@@ -20,6 +20,7 @@ threads and rebuilt when the registry changes.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -28,6 +29,8 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 import jieba
 from rapidfuzz import fuzz, process
+
+from bot.registry.calibration import Calibration
 
 logger = logging.getLogger(__name__)
 
@@ -38,9 +41,11 @@ COMMIT_AT = 0.70  # score from which one item is answered without asking
 COMMIT_MARGIN = 0.08  # ... when the runner-up is at least this far behind
 CHOOSE_AT = 0.55  # score from which an item is offered as a candidate
 CHOOSE_WINDOW = 0.10  # candidates within this distance of the best are offered together
+CHOOSE_P = 0.35  # calibrated confidence from which the best candidate is offered as a button
 FUZZY_NAME = 88  # rapidfuzz partial_ratio for a mistyped name (3+ characters)
 SINGLE_CHAR_WEIGHT = 0.5  # single characters (查, 补, 换) count for half
-UNKNOWN_WEIGHT = 0.35  # words no item and no kind of handling uses ("老娘", "听说") count for a third
+CONTEXT_WEIGHT = 0.4  # words outside the clause that asks ("护照办好了，签证在哪办") count less
+UNKNOWN_WEIGHT = 0.5  # words no item and no kind of handling uses ("老娘", "听说") count for a third
 VARIANT_PENALTY = 0.2  # the question asks for a kind of handling (补领, 注销 …) the item does not do
 
 # Words that say what kind of answer is wanted, or are function words: they never decide
@@ -62,6 +67,9 @@ STOP_WORDS: FrozenSet[str] = frozenset("""
 """.split())
 
 _PUNCT = re.compile(r"^[\W_\d]+$")
+_CLAUSES = re.compile(r"[，,。.？?！!；;：:\s]+")
+# a clause with one of these is the one that asks; the others give the resident's context
+_ASKING = re.compile(r"吗|么|怎|什么|啥|哪|几|多少|多久|多长|能不能|可不可以|是否|要不要|行不行|呢|如何|\?|？")
 
 
 @dataclass(frozen=True)
@@ -99,13 +107,16 @@ class Resolution:
     unexplained: Tuple[str, ...] = ()  # content words the best candidate does not explain
     agency: str = ""  # the department that handles the topic, when the question makes it clear
     agency_phone: str = ""
+    confidence: float = 0.0  # calibrated probability that the best candidate is the matter asked
+    features: Optional[Dict[str, float]] = None  # what the confidence was computed from
 
     @property
     def item(self) -> Optional[Candidate]:
         return self.candidates[0] if self.outcome == "commit" and self.candidates else None
 
     def as_dict(self) -> Dict[str, object]:
-        return {"outcome": self.outcome, "candidates": [c.as_dict() for c in self.candidates],
+        return {"outcome": self.outcome, "confidence": round(self.confidence, 3),
+                "candidates": [c.as_dict() for c in self.candidates],
                 "terms": list(self.terms), "unexplained": list(self.unexplained),
                 "agency": self.agency, "agency_phone": self.agency_phone}
 
@@ -123,8 +134,10 @@ class Resolver:
     """An index of every item's names and words; ``resolve(text)`` scores a question against it."""
 
     def __init__(self, records: Sequence[ItemRecord], dictionaries: Iterable[Path] = (),
-                 places: Iterable[str] = (), variants: Optional[Dict[str, Tuple[str, ...]]] = None) -> None:
+                 places: Iterable[str] = (), variants: Optional[Dict[str, Tuple[str, ...]]] = None,
+                 calibration: Optional["Calibration"] = None) -> None:
         self.records = {r.code: r for r in records}
+        self.calibration = calibration
         self._variants = variants or {}
         self._places = frozenset(places)
         self._tokenizer = _tokenizer(tuple(str(p) for p in dictionaries))
@@ -207,8 +220,8 @@ class Resolver:
         if exact:
             return 1.0, max(exact, key=len)
         said = set(terms)
-        whole = [n for n, words in profile.name_words
-                 if words and all(w in said or (len(w) >= 2 and w in text) for w in words)]
+        whole = [n for n, words in profile.name_words  # two words or more: one shared word ("户口") names little
+                 if len(words) >= 2 and all(w in said or (len(w) >= 2 and w in text) for w in words)]
         if whole:
             return 0.9, max(whole, key=len)
         best, via = 0.0, ""
@@ -231,14 +244,27 @@ class Resolver:
         profile = next((p for p in self._profiles if p.record.code == code), None)
         if profile is None:
             return None
-        return self._candidate(profile, text, terms, self._total(terms))
+        focus = self._focus(text)
+        return self._candidate(profile, text, terms, self._total(terms, focus), focus)
 
-    def _total(self, terms: Sequence[str]) -> float:
-        return sum(self.weight(t) for t in terms)
+    def _focus(self, text: str) -> FrozenSet[str]:
+        """The words of the clauses that ask; all words when no clause asks."""
+        clauses = [c for c in _CLAUSES.split(text) if c]
+        asking = [c for c in re.split(r"(?<=[，,。.？?！!；;])", text) if _ASKING.search(c)]
+        if not asking or len(clauses) <= 1:
+            return frozenset(self.content_words(text))
+        return frozenset(t for c in asking for t in self.content_words(c))
 
-    def _candidate(self, profile: _Profile, text: str, terms: Sequence[str], total: float) -> Candidate:
+    def _term_weight(self, token: str, focus: FrozenSet[str]) -> float:
+        return self.weight(token) * (1.0 if token in focus else CONTEXT_WEIGHT)
+
+    def _total(self, terms: Sequence[str], focus: FrozenSet[str]) -> float:
+        return sum(self._term_weight(t, focus) for t in terms)
+
+    def _candidate(self, profile: _Profile, text: str, terms: Sequence[str], total: float,
+                   focus: FrozenSet[str]) -> Candidate:
         naming, via = self._naming(profile, text, terms)
-        explained = sum(self.weight(t) for t in terms if self._explains(profile, t))
+        explained = sum(self._term_weight(t, focus) for t in terms if self._explains(profile, t))
         cover = explained / total if total else 0.0
         score = NAME_WEIGHT * naming + COVER_WEIGHT * cover
         if self._asked_variants(terms, text) - self._covers[profile.record.code]:
@@ -251,8 +277,9 @@ class Resolver:
         terms = self.content_words(text)
         if not terms:
             return Resolution("none")
-        total = self._total(terms)
-        scored = [self._candidate(p, text, terms, total) for p in self._profiles]
+        focus = self._focus(text)
+        total = self._total(terms, focus)
+        scored = [self._candidate(p, text, terms, total, focus) for p in self._profiles]
         fuzzy = self._fuzzy_names(text)
         scored = [_with_fuzzy(c, fuzzy.get(c.code)) for c in scored]
         scored = [_boost(c) if c.code in hints else c for c in scored]
@@ -260,21 +287,47 @@ class Resolver:
         scored.sort(key=lambda c: (-c.score, -c.naming, c.code))
         if not scored or max(c.naming for c in scored) == 0.0:
             # nothing named: "那要多久" or a matter with no item ("灾害后饮食")
-            outcome = "decline" if self._is_a_matter(terms, scored) else "none"
+            outcome = "decline" if self._is_a_matter(terms, scored, focus) else "none"
             return Resolution(outcome, tuple(scored[:3]), tuple(terms), tuple(terms))
         best = scored[0]
         unexplained = tuple(t for t in terms if not self._explains(self._by_code(best.code), t))
         close = [c for c in scored if c.score >= CHOOSE_AT and best.score - c.score <= CHOOSE_WINDOW]
+        features = self.features(scored, terms, focus, text)
+        confidence = self.calibration.probability(features) if self.calibration else best.score
+        commit_at = self.calibration.commit_at if self.calibration else COMMIT_AT
         runner_up = scored[1].score if len(scored) > 1 else 0.0
-        if best.score >= COMMIT_AT and best.score - runner_up >= COMMIT_MARGIN:
-            return Resolution("commit", (best, *scored[1:3]), tuple(terms), unexplained)
+        if confidence >= commit_at and best.score - runner_up >= COMMIT_MARGIN:
+            return Resolution("commit", (best, *scored[1:3]), tuple(terms), unexplained, confidence=confidence,
+                              features=features)
+        if len(close) < 2 and confidence >= CHOOSE_P and len(scored) > 1 and scored[1].naming > 0:
+            # not sure enough to answer, sure enough to offer: the best and its nearest neighbour
+            close = [best, scored[1]]
         if len(close) >= 2:
-            return Resolution("choose", tuple(close[:3]), tuple(terms), unexplained)
-        if best.score >= COMMIT_AT or (close and best.naming >= 1.0 and best.cover >= 0.5):
-            # alone in its neighbourhood: a one-button "did you mean" is a wasted turn
-            return Resolution("commit", (best, *scored[1:3]), tuple(terms), unexplained)
+            return Resolution("choose", tuple(close[:3]), tuple(terms), unexplained, confidence=confidence,
+                              features=features)
         agency, phone = self._topic_agency(scored)
-        return Resolution("decline", tuple(scored[:3]), tuple(terms), unexplained, agency, phone)
+        return Resolution("decline", tuple(scored[:3]), tuple(terms), unexplained, agency, phone, confidence,
+                          features)
+
+    def features(self, scored: Sequence[Candidate], terms: Sequence[str], focus: FrozenSet[str],
+                 text: str) -> Dict[str, float]:
+        """What the calibrated confidence is computed from (see bot/registry/calibration.py)."""
+        best = scored[0]
+        profile = self._by_code(best.code)
+        focus_terms = [t for t in terms if t in focus] or list(terms)
+        focus_weight = sum(self.weight(t) for t in focus_terms) or 1.0
+        unexplained = [t for t in focus_terms if not self._explains(profile, t)]
+        unknown = [t for t in unexplained if t not in self._vocabulary]
+        return {
+            "score": best.score,
+            "naming": best.naming,
+            "cover": best.cover,
+            "margin": best.score - (scored[1].score if len(scored) > 1 else 0.0),
+            "focus_unexplained": sum(self.weight(t) for t in unexplained) / focus_weight,
+            "focus_unknown": sum(self.weight(t) for t in unknown) / focus_weight,
+            "variant_mismatch": 1.0 if self._asked_variants(terms, text) - self._covers[best.code] else 0.0,
+            "length": math.log1p(len(terms)),
+        }
 
     def _by_code(self, code: str) -> _Profile:
         return next(p for p in self._profiles if p.record.code == code)
@@ -295,12 +348,12 @@ class Resolver:
                 found[profile.record.code] = (value, name)
         return found
 
-    def _is_a_matter(self, terms: Sequence[str], scored: Sequence[Candidate]) -> bool:
+    def _is_a_matter(self, terms: Sequence[str], scored: Sequence[Candidate], focus: FrozenSet[str]) -> bool:
         """Content words that no item explains well mean a matter outside the guide."""
         if not terms:
             return False
         best_cover = max((c.cover for c in scored), default=0.0)
-        return self._total(terms) >= 2 * self._median_idf * SINGLE_CHAR_WEIGHT and best_cover < 0.75
+        return self._total(terms, focus) >= 2 * self._median_idf * SINGLE_CHAR_WEIGHT and best_cover < 0.75
 
     def _topic_agency(self, scored: Sequence[Candidate]) -> Tuple[str, str]:
         """The department, when every item the question names belongs to the same one."""
