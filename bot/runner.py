@@ -43,6 +43,8 @@ class Stack:
     env: Dict[str, str] = field(default_factory=dict)
     log_dir: Optional[Path] = None
     with_web: bool = True
+    # Webhook URL Rasa calls for custom actions; None: the action server this stack starts.
+    action_endpoint: Optional[str] = None
     processes: List[subprocess.Popen] = field(default_factory=list)
     # Rasa's HTTP API (push messages, trackers) is always token-protected; never logged.
     api_token: str = field(default_factory=lambda: os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(24),
@@ -78,7 +80,8 @@ class Stack:
     def _endpoints_file(self) -> Path:
         path = Path(tempfile.mkdtemp(prefix="assistant-endpoints-")) / "endpoints.yml"
         text = (PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8")
-        path.write_text(text.replace("http://localhost:5055/webhook", f"{self.action_url}/webhook"), encoding="utf-8")
+        endpoint = self.action_endpoint or f"{self.action_url}/webhook"
+        path.write_text(text.replace("http://localhost:5055/webhook", endpoint), encoding="utf-8")
         return path
 
     def start(self, timeout: float = 240.0) -> "Stack":

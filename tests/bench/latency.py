@@ -1,117 +1,150 @@
-"""``make bench``: turn latency through the REST webhook, ours beside Rasa's stock ``rasa init`` bot.
+"""``make bench``: our assistant beside Rasa's stock ``rasa init`` bot, same machine, same run.
 
-Both servers run on this machine in the same run, so the ratio is what to read: absolute
-milliseconds vary with the machine's load.
+Absolute milliseconds depend on the machine and its load, so the ratios (ours/stock) are what to
+read. Both bots are started one after the other (so their load times are not contended), then kept
+up while their turns are interleaved, so a change in the machine's background load hits both alike:
+
+* sequential REST-webhook turn latency, p50/p95 and ratios, against the targets below;
+* concurrent conversations (one bot at a time, alternating windows): throughput (turns/s), p95,
+  and the throughput ratio;
+* action-server calls per turn, counted by a reverse proxy between our Rasa and our action server;
+* time from process start to ready (Rasa: ``/status`` reports a loaded model) and resident memory.
+
+The benchmark reports PASS/MISS beside each target; it never fails the build.
 """
 from __future__ import annotations
 
 import logging
-import statistics
-import subprocess
+import os
+import signal
 import sys
-import time
-import uuid
-from pathlib import Path
-from typing import List, Sequence, Tuple
-
-import requests
+import threading
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Dict, NoReturn, Optional, Sequence
 
 from bot.config import PROJECT_ROOT
-from bot.runner import Ports, Stack, wait_http
-from tests.support.stack import free_port
+from tests.bench.bots import Bot, our_bot, stock_bot
+from tests.bench.load import ConcurrentResult, Conversation, SequentialResult, run_concurrent, run_sequential
+from tests.bench.procs import rss_mib
+from tests.bench.report import print_report
 
 logger = logging.getLogger(__name__)
 
-RASA = str(Path(sys.executable).parent / "rasa")
-ROUNDS = 5
-OUR_TURNS: Sequence[Sequence[str]] = (
-    ("你好", "办居住证要带啥", "我在这边上班", "那要多久？", "要钱吗"),
-    ("护照去哪办", "南港区", "能网上办吗"),
-    ("驾照快到期了咋换", "去哪办", "滨江区"),
-    ("公积金能取出来付房租吗", "租房提取", "多久到账"),
-    ("娃刚生下来咋上户口", "你能干啥", "谢谢"),
+WORKDIR = PROJECT_ROOT / "var" / "bench"
+ROUNDS = 5                  # sequential passes over each bot's conversation list
+WARMUP_ROUNDS = 1           # unmeasured passes first (lazy imports, caches, first TensorFlow calls)
+CONCURRENCY = 20            # simultaneous conversations
+CONCURRENT_SECONDS = 20.0   # concurrent measuring time per bot ...
+CONCURRENT_SLICES = 2       # ... split into this many windows, bots alternating (ABBA)
+LOAD_TIMEOUT_S = 300.0
+TARGETS = {"p50": 1.5, "p95": 2.0, "throughput": 0.8}  # ours/stock: ≤, ≤, ≥
+
+REG, FOLLOW, OPEN, TALK = "registry", "follow-up", "open-data", "small talk"
+KINDS = (REG, FOLLOW, OPEN, TALK)
+OUR_TURNS: Sequence[Conversation] = (
+    ((TALK, "你好"), (REG, "办居住证要带啥"), (FOLLOW, "我在这边上班"), (FOLLOW, "那要多久？"), (FOLLOW, "要钱吗")),
+    ((REG, "护照去哪办"), (FOLLOW, "南港区"), (FOLLOW, "要钱吗")),
+    ((REG, "驾照快到期了咋换"), (FOLLOW, "去哪办"), (FOLLOW, "那要多久？")),
+    ((REG, "公积金能取出来付房租吗"), (FOLLOW, "要钱吗"), (TALK, "谢谢")),
+    ((REG, "社保卡丢了怎么补"), (FOLLOW, "去哪办"), (FOLLOW, "南港区")),
+    ((REG, "残疾证怎么办"), (FOLLOW, "那要多久？"), (FOLLOW, "要钱吗")),
+    ((OPEN, "东湖区政务服务中心几点关门"), (OPEN, "南港区有哪些三甲医院"), (OPEN, "最近的社保服务点在哪")),
+    ((TALK, "你能干啥"), (REG, "娃刚生下来咋上户口"), (TALK, "再见")),
 )
-STOCK_TURNS: Sequence[Sequence[str]] = (
+# Rasa's starter bot, its list unchanged so the baseline stays comparable between runs.
+STOCK_TURNS: Sequence[Conversation] = tuple(tuple(("stock", t) for t in turns) for turns in (
     ("hello", "I am sad", "yes", "great"),
     ("hi", "are you a bot?", "no", "bye"),
     ("good morning", "very good", "thanks", "goodbye"),
     ("hey", "I am unhappy", "no", "see you"),
     ("hello there", "amazing", "are you a human?", "bye bye"),
-)
+))
 
 
-def measure(rasa_url: str, conversations: Sequence[Sequence[str]]) -> List[float]:
-    url = f"{rasa_url}/webhooks/rest/webhook"
-    times: List[float] = []
-    for _ in range(ROUNDS):
-        for turns in conversations:
-            sender = uuid.uuid4().hex
-            for text in turns:
-                start = time.perf_counter()
-                resp = requests.post(url, json={"sender": sender, "message": text}, timeout=60)
-                resp.raise_for_status()
-                times.append((time.perf_counter() - start) * 1000)
-    return times
+@dataclass
+class BotRun:
+    """Everything measured for one bot."""
+
+    sequential: SequentialResult = field(default_factory=SequentialResult)
+    concurrent: ConcurrentResult = field(default_factory=lambda: ConcurrentResult(CONCURRENCY))
+    concurrent_calls: Optional[int] = None  # action-server calls in the concurrent windows (proxy only)
+    calls_by_action: Dict[str, int] = field(default_factory=dict)  # measured phases only
+
+    @property
+    def concurrent_calls_per_turn(self) -> Optional[float]:
+        if self.concurrent_calls is None:
+            return None
+        return self.concurrent_calls / max(1, self.concurrent.completed)
 
 
-def percentiles(times: List[float]) -> Tuple[float, float]:
-    ordered = sorted(times)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return statistics.median(ordered), p95
+def measure(bots: Sequence[Bot], stop: threading.Event) -> Dict[str, BotRun]:
+    """Both bots stay up; their turns are interleaved so background load hits both alike.
+
+    Sequential: conversation ``i`` of each bot in turn, round after round (who goes first
+    alternates). Concurrent: CONCURRENT_SLICES windows per bot in ABBA order.
+    """
+    runs = {bot.label: BotRun() for bot in bots}
+    for bot in bots:
+        run_sequential(bot.rasa_url, bot.conversations, WARMUP_ROUNDS)
+    start_counts = {bot.label: bot.proxy.counts() for bot in bots if bot.proxy}
+    for rnd in range(ROUNDS):
+        for i in range(max(len(bot.conversations) for bot in bots)):
+            for bot in bots if (rnd + i) % 2 == 0 else bots[::-1]:
+                if i < len(bot.conversations):
+                    result = run_sequential(bot.rasa_url, bot.conversations[i:i + 1], 1,
+                                            bot.proxy.total if bot.proxy else None)
+                    runs[bot.label].sequential.samples.extend(result.samples)
+    slice_seconds = CONCURRENT_SECONDS / CONCURRENT_SLICES
+    for index in range(CONCURRENT_SLICES):
+        for bot in bots if index % 2 == 0 else bots[::-1]:
+            before = bot.proxy.total() if bot.proxy else 0
+            result = run_concurrent(bot.rasa_url, bot.conversations, CONCURRENCY, slice_seconds, stop)
+            runs[bot.label].concurrent.add(result)
+            if bot.proxy:
+                run = runs[bot.label]
+                run.concurrent_calls = (run.concurrent_calls or 0) + bot.proxy.total() - before
+    for bot in bots:
+        if bot.proxy:
+            end, begin = bot.proxy.counts(), start_counts[bot.label]
+            runs[bot.label].calls_by_action = {k: v - begin.get(k, 0) for k, v in end.items() if k != "__total__"}
+    return runs
 
 
-def stock_bot(workdir: Path) -> Path:
-    """Rasa's own starter bot, trained once and kept in var/bench."""
-    model = workdir / "models" / "stock.tar.gz"
-    if not model.exists():
-        workdir.mkdir(parents=True, exist_ok=True)
-        subprocess.run([RASA, "init", "--no-prompt", "--init-dir", str(workdir)], check=True,
-                       capture_output=True)
-        subprocess.run([RASA, "train", "--fixed-model-name", "stock", "--out", "models"], cwd=workdir, check=True,
-                       capture_output=True)
-    return model
-
-
-def run_stock(workdir: Path, model: Path) -> List[float]:
-    rasa_port, action_port = free_port(), free_port()
-    (workdir / "endpoints.bench.yml").write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
-    logs = open(workdir / "bench.log", "ab")  # noqa: SIM115
-    procs = [
-        subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
-                         cwd=workdir, stdout=logs, stderr=subprocess.STDOUT),
-        subprocess.Popen([RASA, "run", "--model", str(model), "--port", str(rasa_port),
-                          "--endpoints", "endpoints.bench.yml"], cwd=workdir, stdout=logs, stderr=subprocess.STDOUT),
-    ]
-    try:
-        wait_http(f"http://127.0.0.1:{rasa_port}/", 300, procs)
-        measure(f"http://127.0.0.1:{rasa_port}", STOCK_TURNS[:1])  # warm-up
-        return measure(f"http://127.0.0.1:{rasa_port}", STOCK_TURNS)
-    finally:
-        for proc in procs:
-            proc.terminate()
-            proc.wait(30)
+def _terminate(signum: int, _frame: object) -> NoReturn:
+    raise KeyboardInterrupt
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.WARNING)
-    workdir = PROJECT_ROOT / "var" / "bench" / "rasa-init"
-    print("训练/加载 rasa init 基线机器人……", flush=True)
-    stock = run_stock(workdir, stock_bot(workdir))
-    print("启动本项目助手……", flush=True)
-    stack = Stack(ports=Ports(rasa=free_port(), actions=free_port(), web=free_port()), with_web=False,
-                  log_dir=PROJECT_ROOT / "var" / "bench" / "logs")
-    stack.start()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Ctrl-C and SIGTERM stop everything, even when the shell that started us ignored SIGINT
+    # (as background jobs of non-interactive shells do)
+    signal.signal(signal.SIGINT, _terminate)
+    signal.signal(signal.SIGTERM, _terminate)
+    stop = threading.Event()
     try:
-        measure(stack.rasa_url, OUR_TURNS[:1])  # warm-up
-        ours = measure(stack.rasa_url, OUR_TURNS)
-    finally:
-        stack.stop()
-    (o50, o95), (s50, s95) = percentiles(ours), percentiles(stock)
-    print(f"\nREST webhook turn latency, {len(ours)} turns (ours) / {len(stock)} turns (rasa init), same machine, same run")
-    print(f"{'':24}{'p50 ms':>10}{'p95 ms':>10}")
-    print(f"{'江州政务助手':18}{o50:>10.1f}{o95:>10.1f}")
-    print(f"{'rasa init (baseline)':24}{s50:>10.1f}{s95:>10.1f}")
-    print(f"{'ratio ours/baseline':24}{o50 / s50:>10.2f}{o95 / s95:>10.2f}")
+        with ExitStack() as running:
+            print("训练/加载 rasa init 基线机器人……", flush=True)
+            stock = running.enter_context(stock_bot(WORKDIR / "rasa-init", STOCK_TURNS, LOAD_TIMEOUT_S))
+            print("启动本项目助手（动作服务器前加计数代理）……", flush=True)
+            ours = running.enter_context(our_bot(WORKDIR / "logs", OUR_TURNS, LOAD_TIMEOUT_S))
+            print("测量中（两个机器人交替进行）……", flush=True)
+            runs = measure([ours, stock], stop)
+            for report in ours.processes + stock.processes:
+                report.rss_end = rss_mib(report.pid) if report.pid else None
+            assert ours.proxy is not None
+            hop_ms = ours.proxy.hop_overhead_ms()
+    except KeyboardInterrupt:
+        stop.set()
+        print("\n已中断；启动的进程均已停止。", file=sys.stderr)
+        return 130
+    settings: Dict[str, object] = {"rounds": ROUNDS, "warmup": WARMUP_ROUNDS, "concurrency": CONCURRENCY,
+                                   "seconds": CONCURRENT_SECONDS, "slices": CONCURRENT_SLICES,
+                                   "cpus": os.cpu_count(), "targets": TARGETS}
+    our_run, stock_run = runs["ours"], runs["stock"]
+    print_report(settings, KINDS, (our_run.sequential, stock_run.sequential),
+                 (our_run.concurrent, stock_run.concurrent), our_run.concurrent_calls_per_turn,
+                 our_run.calls_by_action, hop_ms, ours.processes + stock.processes)
     return 0
 
 
