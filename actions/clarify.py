@@ -53,7 +53,7 @@ class ActionClarify(Action):
             dispatcher.utter_message(
                 text="我没有看到文字内容。请直接说您要办的事，比如「居住证怎么办」「社保卡丢了怎么补」。")
             return []
-        if verdict.get("outcome") == "choose" and len(candidates) >= 2:
+        if verdict.get("outcome") == "choose" and candidates:
             dispatcher.utter_message(
                 text="我不太确定您的意思。您是想问下面哪一项？",
                 buttons=[{"title": name, "payload": payload("inform", service=name)} for name in candidates[:3]],

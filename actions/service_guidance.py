@@ -29,7 +29,7 @@ from actions.common import DISTRICTS_ANY, latest_text, payload, registry_verdict
 from bot.db import session_scope
 from bot.places import normalize_district
 from bot.registry import guide
-from bot.registry.matcher import match_situation
+from bot.registry.situations import match_situation
 from bot.registry.models import ServiceItem
 from bot.registry.repository import RegistryRepository, materials_for, situation_by_code, where_to_go
 
@@ -81,7 +81,7 @@ def service_reply(turn: Turn) -> Reply:
         elif turn.service and (outcome in ("none", "unavailable") or (outcome == "choose" and turn.service in names)):
             item = repo.item_by_name(turn.service)
         if item is None:
-            if outcome == "choose" and len(names) >= 2:
+            if outcome == "choose" and names:
                 return _choose(names)
             if outcome == "decline":
                 return _decline(turn.verdict)
@@ -135,8 +135,10 @@ def _differs_by_situation(item: ServiceItem, aspect: str) -> bool:
 
 
 def _choose(names: List[str]) -> Reply:
-    return Reply("您问的是下面哪一项？如果都不是，请说得具体一些，比如要办的事和您的情况。",
-                 [{"title": n, "payload": payload("inform", service=n)} for n in names[:3]])
+    buttons = [{"title": n, "payload": payload("inform", service=n)} for n in names[:3]]
+    if len(names) == 1:
+        return Reply(f"您问的是「{names[0]}」吗？是的话请点下面的按钮；不是的话，请说得具体一些。", buttons)
+    return Reply("您问的是下面哪一项？如果都不是，请说得具体一些，比如要办的事和您的情况。", buttons)
 
 
 def _decline(verdict: Dict[str, Any]) -> Reply:

@@ -42,7 +42,7 @@ COMMIT_MARGIN = 0.08  # ... when the runner-up is at least this far behind
 CHOOSE_AT = 0.55  # score from which an item is offered as a candidate
 CHOOSE_WINDOW = 0.10  # candidates within this distance of the best are offered together
 CHOOSE_P = 0.35  # calibrated confidence from which the best candidate is offered as a button
-FUZZY_NAME = 88  # rapidfuzz partial_ratio for a mistyped name (3+ characters)
+FUZZY_NAME = 85  # rapidfuzz partial_ratio for a mistyped name (3+ characters)
 SINGLE_CHAR_WEIGHT = 0.5  # single characters (查, 补, 换) count for half
 CONTEXT_WEIGHT = 0.4  # words outside the clause that asks ("护照办好了，签证在哪办") count less
 UNKNOWN_WEIGHT = 0.5  # words no item and no kind of handling uses ("老娘", "听说") count for a third
@@ -67,6 +67,8 @@ STOP_WORDS: FrozenSet[str] = frozenset("""
 """.split())
 
 _PUNCT = re.compile(r"^[\W_\d]+$")
+# a word made only of these characters asks how or where ("去哪办", "要啥", "咋办") — never what
+_FUNCTION_CHARS = frozenset("去哪办在要啥么怎咋吗呢吧啊呀了的得地能可以个这那我你您还也都就才又再来给让被把对从向跟同有没是不下多少几")
 _CLAUSES = re.compile(r"[，,。.？?！!；;：:\s]+")
 # a clause with one of these is the one that asks; the others give the resident's context
 _ASKING = re.compile(r"吗|么|怎|什么|啥|哪|几|多少|多久|多长|能不能|可不可以|是否|要不要|行不行|呢|如何|\?|？")
@@ -169,6 +171,8 @@ class Resolver:
         for token in self._tokenizer.lcut(text or "", HMM=True):
             token = token.strip()
             if not token or token in STOP_WORDS or token in self._places or _PUNCT.match(token):
+                continue
+            if all(ch in _FUNCTION_CHARS for ch in token):
                 continue
             if not keep_short and len(token) == 1 and not _is_cjk(token):
                 continue
@@ -299,10 +303,10 @@ class Resolver:
         if confidence >= commit_at and best.score - runner_up >= COMMIT_MARGIN:
             return Resolution("commit", (best, *scored[1:3]), tuple(terms), unexplained, confidence=confidence,
                               features=features)
-        if len(close) < 2 and confidence >= CHOOSE_P and len(scored) > 1 and scored[1].naming > 0:
-            # not sure enough to answer, sure enough to offer: the best and its nearest neighbour
-            close = [best, scored[1]]
-        if len(close) >= 2:
+        if len(close) < 2 and confidence >= CHOOSE_P:
+            # not sure enough to answer, sure enough to offer: the best and a named neighbour
+            close = [best, *[c for c in scored[1:2] if c.naming > 0]]
+        if len(close) >= 2 or (close and confidence >= CHOOSE_P):
             return Resolution("choose", tuple(close[:3]), tuple(terms), unexplained, confidence=confidence,
                               features=features)
         agency, phone = self._topic_agency(scored)
