@@ -11,10 +11,6 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Mapping, Optional, Sequence, Tuple
 
-# Not used here: actions/locations.py still imports these four from this module. Drop the two
-# lines once it imports them from bot.hours, where the centres' hours are answered.
-from bot.hours.halls import HallInfo, hall_answer, halls_overview  # noqa: F401
-from bot.hours.phrases import wants_schedule  # noqa: F401
 from bot.nlu.textnorm import halfwidth, simplified
 from bot.opendata.facilities import (
     AVAILABLE_LABELS,

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import List, Optional
 
+from bot.hours.answers import regular_hours
 from bot.registry.models import Location, Material, ServiceItem, Situation
-
-WEEKDAY_LABELS = {"weekday": "周一至周五", "saturday": "周六", "sunday": "周日"}
 
 
 def title(item: ServiceItem, situation: Optional[Situation]) -> str:
@@ -102,18 +101,8 @@ def situation_question(item: ServiceItem) -> str:
 
 
 def hours_text(location: Location) -> str:
-    hours = location.hours or {}
-    parts = []
-    for key, label in WEEKDAY_LABELS.items():
-        periods = hours.get(key) or []
-        if periods:
-            parts.append(f"{label} {'、'.join(periods)}")
-    if not (hours.get("saturday") or hours.get("sunday") or location.hours_note):
-        parts.append("周末休息")
-    text = "；".join(parts)
-    if location.hours_note:
-        text += f"（{location.hours_note.rstrip('。')}）"
-    return text
+    """A centre's regular week in the one wording the hours answers use (bot/hours)."""
+    return regular_hours(location.hours or {}, location.hours_note or "")
 
 
 def location_block(locations: List[Location], limit: int = 2, district: Optional[str] = None) -> str:

@@ -17,7 +17,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.config import get_settings
 from bot.db import session_scope
 from bot.hours import now_local, parse_when
-from bot.opendata.answers import HallInfo, hall_answer, halls_overview, normalize_text, wants_schedule
+from bot.hours.halls import HallInfo, hall_answer, halls_overview
+from bot.hours.phrases import wants_schedule
+from bot.opendata.answers import normalize_text
 from bot.opendata.dialogue import entity_values
 from bot.opendata.facilities import find_district, normalize_district
 

@@ -7,7 +7,7 @@ from typing import Iterator, List
 
 import pytest
 
-from actions.locations import ActionAnswerHours
+from actions.hours import ActionAnswerHours
 from bot.hours import TZ
 from tests.opendata.support import import_registry, make_tracker, run_action, use_database
 
