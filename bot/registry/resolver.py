@@ -154,6 +154,19 @@ class Resolver:
         self._variant_words = {w: kind for kind, words in self._variants.items() for w in words}
         self._covers = {p.record.code: self._variants_of(p) for p in self._profiles}
         self._names = [(n, p) for p in self._profiles for n in p.record.names if len(n) >= 3]
+        self._name_weights = {w: self._name_weight(w) for p in self._profiles for w in p.name_tokens}
+        self._explainers: Dict[str, FrozenSet[str]] = {}
+        self._present_for: Tuple[str, FrozenSet[str]] = ("", frozenset())
+
+    def _present(self, text: str, terms: Sequence[str]) -> FrozenSet[str]:
+        """The name words a question says (as a word, or inside the text when 2+ characters)."""
+        cached_text, cached = self._present_for
+        if cached_text == text:
+            return cached
+        said = set(terms)
+        present = frozenset(w for w in self._name_weights if w in said or (len(w) >= 2 and w in text))
+        self._present_for = (text, present)
+        return present
 
     # -- building -------------------------------------------------------------------------
     def _profile(self, record: ItemRecord) -> _Profile:
@@ -208,6 +221,20 @@ class Resolver:
 
     # -- scoring --------------------------------------------------------------------------
     def _explains(self, profile: _Profile, token: str) -> bool:
+        return profile.record.code in self._explained_by(token)
+
+    def _explained_by(self, token: str) -> FrozenSet[str]:
+        """The items that explain a word; remembered, since residents reuse few words."""
+        found = self._explainers.get(token)
+        if found is None:
+            found = frozenset(p.record.code for p in self._profiles if self._explains_uncached(p, token))
+            if len(self._explainers) > 50_000:
+                self._explainers.clear()
+            self._explainers[token] = found
+        return found
+
+    @staticmethod
+    def _explains_uncached(profile: _Profile, token: str) -> bool:
         if token in profile.tokens:
             return True
         if len(token) == 1:
@@ -215,7 +242,7 @@ class Resolver:
         # a compound word ("贷款额度") is explained by a word of the item inside it ("贷款")
         return any(token in s for s in profile.strings) or any(len(t) >= 2 and t in token for t in profile.tokens)
 
-    def _naming(self, profile: _Profile, text: str, terms: Sequence[str]) -> Tuple[float, str]:
+    def _naming(self, profile: _Profile, text: str, present: FrozenSet[str]) -> Tuple[float, str]:
         """1.0 for a name said as written; 0.9 when every word of a name is there in another
         order ("社会保障卡如何申领或者补换"); otherwise 0.8 × the largest share (by weight) of
         one name's words that the question says, each word weighted by its rarity and divided by
@@ -223,17 +250,16 @@ class Resolver:
         exact = [n for n in profile.record.names if len(n) >= 2 and n in text]
         if exact:
             return 1.0, max(exact, key=len)
-        said = set(terms)
         whole = [n for n, words in profile.name_words  # two words or more: one shared word ("户口") names little
-                 if len(words) >= 2 and all(w in said or (len(w) >= 2 and w in text) for w in words)]
+                 if len(words) >= 2 and words <= present]
         if whole:
             return 0.9, max(whole, key=len)
         best, via = 0.0, ""
         for name, words in profile.name_words:
             if not words:
                 continue
-            shared = [w for w in words if w in said or (len(w) >= 2 and w in text)]
-            share = sum(self._name_weight(w) for w in shared) / sum(self._name_weight(w) for w in words)
+            shared = [w for w in words if w in present]
+            share = sum(self._name_weights[w] for w in shared) / sum(self._name_weights[w] for w in words)
             if 0.8 * share > best:
                 best, via = 0.8 * share, "".join(shared)
         return best, via
@@ -267,7 +293,7 @@ class Resolver:
 
     def _candidate(self, profile: _Profile, text: str, terms: Sequence[str], total: float,
                    focus: FrozenSet[str]) -> Candidate:
-        naming, via = self._naming(profile, text, terms)
+        naming, via = self._naming(profile, text, self._present(text, terms))
         explained = sum(self._term_weight(t, focus) for t in terms if self._explains(profile, t))
         cover = explained / total if total else 0.0
         score = NAME_WEIGHT * naming + COVER_WEIGHT * cover
