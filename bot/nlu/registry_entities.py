@@ -80,4 +80,4 @@ def _entity(name: str, value: str, text: str, span: str, confidence: float) -> D
     start = text.find(span) if span else -1
     start, end = (start, start + len(span)) if start >= 0 else (0, len(text))
     return {"entity": name, "value": value, "start": start, "end": end,
-            "confidence_entity": round(float(confidence), 3), "extractor": EXTRACTOR}
+            "confidence_entity": round(min(1.0, float(confidence)), 3), "extractor": EXTRACTOR}

@@ -157,6 +157,8 @@ class Resolver:
         self._name_weights = {w: self._name_weight(w) for p in self._profiles for w in p.name_tokens}
         self._explainers: Dict[str, FrozenSet[str]] = {}
         self._present_for: Tuple[str, FrozenSet[str]] = ("", frozenset())
+        self._all_names = [(n, p.record.code) for p in self._profiles for n in p.record.names if len(n) >= 2]
+        self._exact_for: Tuple[str, Dict[str, str]] = ("", {})
 
     def _present(self, text: str, terms: Sequence[str]) -> FrozenSet[str]:
         """The name words a question says (as a word, or inside the text when 2+ characters)."""
@@ -247,9 +249,11 @@ class Resolver:
         order ("社会保障卡如何申领或者补换"); otherwise 0.8 × the largest share (by weight) of
         one name's words that the question says, each word weighted by its rarity and divided by
         the number of items whose names use it, so a shared word ("居民", "换证") names little."""
-        exact = [n for n in profile.record.names if len(n) >= 2 and n in text]
+        exact = self._exact(text).get(profile.record.code)
         if exact:
-            return 1.0, max(exact, key=len)
+            return 1.0, exact
+        if not profile.name_tokens & present:
+            return 0.0, ""
         whole = [n for n, words in profile.name_words  # two words or more: one shared word ("户口") names little
                  if len(words) >= 2 and words <= present]
         if whole:
@@ -263,6 +267,18 @@ class Resolver:
             if 0.8 * share > best:
                 best, via = 0.8 * share, "".join(shared)
         return best, via
+
+    def _exact(self, text: str) -> Dict[str, str]:
+        """Item code → the longest of its names said as written (one pass over all names)."""
+        cached_text, cached = self._exact_for
+        if cached_text == text:
+            return cached
+        found: Dict[str, str] = {}
+        for name, code in self._all_names:
+            if name in text and len(name) > len(found.get(code, "")):
+                found[code] = name
+        self._exact_for = (text, found)
+        return found
 
     def _name_weight(self, word: str) -> float:
         """A name word counts by its rarity and by how few items' names use it."""
@@ -310,8 +326,9 @@ class Resolver:
         focus = self._focus(text)
         total = self._total(terms, focus)
         scored = [self._candidate(p, text, terms, total, focus) for p in self._profiles]
-        fuzzy = self._fuzzy_names(text)
-        scored = [_with_fuzzy(c, fuzzy.get(c.code)) for c in scored]
+        if max((c.naming for c in scored), default=0.0) < 0.9:  # only when no name was said as such
+            fuzzy = self._fuzzy_names(text)
+            scored = [_with_fuzzy(c, fuzzy.get(c.code)) for c in scored]
         scored = [_boost(c) if c.code in hints else c for c in scored]
         scored = [c for c in scored if c.naming > 0 or c.cover > 0]
         scored.sort(key=lambda c: (-c.score, -c.naming, c.code))
