@@ -88,15 +88,13 @@ def payload(intent: str, **entities: str) -> str:
 
 
 def _contact(name: str) -> Optional[Dict[str, str]]:
-    from bot.db import session_scope
-    from bot.registry.repository import RegistryRepository
+    from bot.registry.live import live_registry
 
-    with session_scope() as session:
-        item = RegistryRepository(session).item_by_name(name)
-        if item is None:
-            return None
-        return {"name": item.name, "agency": item.agency, "consult_phone": item.consult_phone,
-                "complaint_phone": item.complaint_phone}
+    item = live_registry().snapshot().items.get(name)
+    if item is None:
+        return None
+    return {"name": item.name, "agency": item.agency, "consult_phone": item.consult_phone,
+            "complaint_phone": item.complaint_phone}
 
 
 async def item_contact(tracker: Tracker) -> Optional[Dict[str, str]]:

@@ -26,12 +26,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import DISTRICTS_ANY, latest_text, payload, registry_verdict, settings, slot_set_this_turn
-from bot.db import session_scope
 from bot.places import normalize_district
 from bot.registry import guide
+from bot.registry.live import Snapshot, live_registry
 from bot.registry.situations import match_situation
-from bot.registry.models import ServiceItem
-from bot.registry.repository import RegistryRepository, materials_for, situation_by_code, where_to_go
+from bot.registry.views import ItemView, materials_for, situation_by_code, where_to_go
 
 logger = logging.getLogger(__name__)
 
@@ -69,34 +68,34 @@ class Turn:
 
 
 def service_reply(turn: Turn) -> Reply:
-    """The whole decision for a service question; blocking (database), call it in a thread."""
-    with session_scope() as session:
-        repo = RegistryRepository(session)
-        outcome = turn.verdict.get("outcome") or "none"
-        candidates = [c for c in turn.verdict.get("candidates") or [] if c.get("name")]
-        names = [c["name"] for c in candidates]
-        item: Optional[ServiceItem] = None
-        if outcome == "commit" and names:
-            item = repo.item_by_name(names[0])
-        elif turn.service and (outcome in ("none", "unavailable") or (outcome == "choose" and turn.service in names)):
-            item = repo.item_by_name(turn.service)
-        if item is None:
-            if outcome == "choose" and names:
-                return _choose(names)
-            if outcome == "decline":
-                return _decline(turn.verdict)
-            if turn.service and outcome in ("none", "unavailable"):
-                return _not_found()
-            return _ask_service(names if outcome != "decline" else [])
-        events: List[EventType] = []
-        if item.name != turn.service:
-            events.append(SlotSet("service", item.name))
-        reply = _answer(repo, item, turn)
-        reply.events = events + reply.events
-        return reply
+    """The whole decision for a service question (may read the database when the registry
+    changed; call it in a worker thread)."""
+    snapshot = live_registry().snapshot()
+    outcome = turn.verdict.get("outcome") or "none"
+    candidates = [c for c in turn.verdict.get("candidates") or [] if c.get("name")]
+    names = [c["name"] for c in candidates]
+    item: Optional[ItemView] = None
+    if outcome == "commit" and names:
+        item = snapshot.items.get(names[0])
+    elif turn.service and (outcome in ("none", "unavailable") or (outcome == "choose" and turn.service in names)):
+        item = snapshot.items.get(turn.service)
+    if item is None:
+        if outcome == "choose" and names:
+            return _choose(names)
+        if outcome == "decline":
+            return _decline(turn.verdict)
+        if turn.service and outcome in ("none", "unavailable"):
+            return _not_found()
+        return _ask_service(names)
+    events: List[EventType] = []
+    if item.name != turn.service:
+        events.append(SlotSet("service", item.name))
+    reply = _answer(snapshot, item, turn)
+    reply.events = events + reply.events
+    return reply
 
 
-def _answer(repo: RegistryRepository, item: ServiceItem, turn: Turn) -> Reply:
+def _answer(snapshot: Snapshot, item: ItemView, turn: Turn) -> Reply:
     events: List[EventType] = []
     situation = None if turn.service_changed else situation_by_code(item, turn.situation)
     found = match_situation(item, turn.text) if item.situations else None
@@ -104,7 +103,7 @@ def _answer(repo: RegistryRepository, item: ServiceItem, turn: Turn) -> Reply:
         situation = found
     if (situation.code if situation else None) != turn.situation:
         events.append(SlotSet("situation", situation.code if situation else None))
-    known = repo.districts()
+    known = list(snapshot.districts)
     district = turn.district if turn.district == DISTRICTS_ANY else normalize_district(turn.district, known)
     own = None if district in (None, DISTRICTS_ANY) else district
 
@@ -126,7 +125,7 @@ def _answer(repo: RegistryRepository, item: ServiceItem, turn: Turn) -> Reply:
     return Reply(text, buttons, events)
 
 
-def _differs_by_situation(item: ServiceItem, aspect: str) -> bool:
+def _differs_by_situation(item: ItemView, aspect: str) -> bool:
     """Whether this answer needs the situation (only then is it asked)."""
     if not item.situations:
         return False

@@ -38,14 +38,15 @@ class RegistryEntities(GraphComponent):
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
-        from bot.registry.live import live_resolver  # the database is only opened when serving
+        from bot.registry.live import live_registry  # the database is only opened when serving
 
         for message in messages:
             text = message.get(TEXT) or ""
             entities = list(message.get(ENTITIES) or [])
             try:
-                live = live_resolver()
-                resolver = live.get()
+                live = live_registry()
+                resolver = live.resolver()
+                districts = list(live.snapshot().districts)
             except Exception:  # a registry outage must not take the NLU down
                 logger.exception("registry unavailable; message parsed without registry entities")
                 message.set(REGISTRY_KEY, {"outcome": "unavailable", "candidates": []}, add_to_output=True)
@@ -58,7 +59,7 @@ class RegistryEntities(GraphComponent):
             item = resolution.item
             if item is not None:
                 kept.append(_entity("service", item.name, text, item.via, resolution.candidates[0].score))
-            district = _district(entities, text, live.districts)
+            district = _district(entities, text, districts)
             if district:
                 kept.append(_entity("district", district, text, district, 1.0))
             message.set(ENTITIES, kept, add_to_output=True)

@@ -9,18 +9,18 @@ from __future__ import annotations
 from typing import List, Optional
 
 from bot.hours.answers import regular_hours
-from bot.registry.models import Location, Material, ServiceItem, Situation
+from bot.registry.views import ItemView, LocationView, MaterialView, SituationView
 
 
-def title(item: ServiceItem, situation: Optional[Situation]) -> str:
+def title(item: ItemView, situation: Optional[SituationView]) -> str:
     return f"【{item.name}{' · ' + situation.name if situation else ''}】"
 
 
-def source_line(item: ServiceItem) -> str:
+def source_line(item: ItemView) -> str:
     return f"数据来源：{item.source}，{item.agency}，更新于 {item.updated.isoformat()}"
 
 
-def time_limit(item: ServiceItem, situation: Optional[Situation]) -> str:
+def time_limit(item: ItemView, situation: Optional[SituationView]) -> str:
     if situation is None and any(s.promised_limit_days is not None for s in item.situations):
         # no situation known: every situation's limit, so nobody is asked for it
         per = [f"{s.name} {_days(s.promised_limit_days if s.promised_limit_days is not None else item.promised_limit_days)}"
@@ -40,7 +40,7 @@ def _days(promised: int) -> str:
     return "即办" if promised == 0 else f"承诺 {promised} 个工作日"
 
 
-def fee(item: ServiceItem, situation: Optional[Situation]) -> str:
+def fee(item: ItemView, situation: Optional[SituationView]) -> str:
     if situation is None and any(s.fee for s in item.situations):
         return "按情形不同：" + "；".join(f"{s.name} {s.fee or item.fee}" for s in item.situations)
     text = situation.fee if situation and situation.fee else item.fee
@@ -49,7 +49,7 @@ def fee(item: ServiceItem, situation: Optional[Situation]) -> str:
     return text
 
 
-def online(item: ServiceItem) -> str:
+def online(item: ItemView) -> str:
     if not item.online_url or item.online_depth in ("", "仅线下"):
         text = "暂不支持网上办理，需到现场办理"
     elif item.online_depth == "全程网办":
@@ -65,7 +65,7 @@ def online(item: ServiceItem) -> str:
     return f"{text}（{'，'.join(extras)}）"
 
 
-def material_line(index: int, material: Material) -> str:
+def material_line(index: int, material: MaterialView) -> str:
     parts = [material.form]
     if material.copies > 1:
         parts.append(f"{material.copies} 份")
@@ -79,13 +79,13 @@ def material_line(index: int, material: Material) -> str:
     return line
 
 
-def materials_block(materials: List[Material]) -> str:
+def materials_block(materials: List[MaterialView]) -> str:
     if not materials:
         return "所需材料：办事指南中没有列出材料，请电话咨询确认。"
     return "所需材料：\n" + "\n".join(material_line(i, m) for i, m in enumerate(materials, 1))
 
 
-def common_materials_block(item: ServiceItem, common: List[Material]) -> str:
+def common_materials_block(item: ItemView, common: List[MaterialView]) -> str:
     """What every applicant brings, then one question for the part that differs by situation."""
     extra = {len([m for m in item.materials if m.situation_id == s.id]) for s in item.situations}
     count = "一项" if extra == {1} else "相应材料"
@@ -95,17 +95,17 @@ def common_materials_block(item: ServiceItem, common: List[Material]) -> str:
     return f"所需材料，都需要：\n{lines}\n另外按您的情况还需要{count}（见下面的问题）。"
 
 
-def situation_question(item: ServiceItem) -> str:
+def situation_question(item: ItemView) -> str:
     """The question that tells the item's situations apart, naming the item."""
     return f"{item.name}：{item.situation_question or '您属于哪种情况？'}"
 
 
-def hours_text(location: Location) -> str:
+def hours_text(location: LocationView) -> str:
     """A centre's regular week in the one wording the hours answers use (bot/hours)."""
     return regular_hours(location.hours or {}, location.hours_note or "")
 
 
-def location_block(locations: List[Location], limit: int = 2, district: Optional[str] = None) -> str:
+def location_block(locations: List[LocationView], limit: int = 2, district: Optional[str] = None) -> str:
     if not locations:
         return "办理地点：办事指南未列出，请拨打咨询电话确认。"
     lines = ["办理地点："]
@@ -131,7 +131,7 @@ def location_block(locations: List[Location], limit: int = 2, district: Optional
     return "\n".join(lines)
 
 
-def steps_block(item: ServiceItem) -> str:
+def steps_block(item: ItemView) -> str:
     if not item.steps:
         return ""
     return "办理流程：" + " → ".join(
@@ -139,12 +139,12 @@ def steps_block(item: ServiceItem) -> str:
     )
 
 
-def summary_line(item: ServiceItem, situation: Optional[Situation]) -> str:
+def summary_line(item: ItemView, situation: Optional[SituationView]) -> str:
     return f"办理时限：{time_limit(item, situation)}；收费：{fee(item, situation)}"
 
 
-def answer(aspect: str, item: ServiceItem, situation: Optional[Situation], materials: List[Material],
-           locations: List[Location], district: Optional[str] = None, ask_situation: bool = False) -> str:
+def answer(aspect: str, item: ItemView, situation: Optional[SituationView], materials: List[MaterialView],
+           locations: List[LocationView], district: Optional[str] = None, ask_situation: bool = False) -> str:
     """The reply for one aspect of one item; "guide" is the full personalised guide.
 
     With ``ask_situation`` the materials are the common ones and the reply ends the materials

@@ -1,20 +1,24 @@
-"""The resolver over the live registry: rebuilt when the registry changes, no restart needed.
+"""The live registry of a process: plain snapshots rebuilt when the registry changes.
 
-The index holds plain immutable records (never ORM objects), so any thread may read it. The
-registry fingerprint is checked at most every ``ttl`` seconds, so an edit is live within it.
+A snapshot holds immutable records (never ORM objects), so any thread may read it: the resolver's
+item records, the answer views by item name and the districts. The registry fingerprint is
+checked at most every ``ttl`` seconds, so an edit is live within it, with no restart. The Rasa
+process uses the resolver; the action server answers from the views without a query per turn.
 """
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from typing import Callable, List, Optional, Tuple
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Tuple
 
 from bot.config import get_settings
 from bot.db import session_scope
 from bot.registry.calibration import Calibration
 from bot.registry.repository import RegistryRepository
 from bot.registry.resolver import ItemRecord, Resolver, load_variants, records_from_items
+from bot.registry.views import ItemView, views_by_name
 
 logger = logging.getLogger(__name__)
 
@@ -23,15 +27,28 @@ CITY_WORDS = ("江州", "江州市")
 CALIBRATION_FILE = "resolver_calibration.json"
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    records: Tuple[ItemRecord, ...]
+    districts: Tuple[str, ...]
+    items: Dict[str, ItemView] = field(default_factory=dict)  # by canonical name
+
+
 def _fingerprint() -> str:
     with session_scope() as session:
         return RegistryRepository(session).fingerprint()
 
 
-def load_records() -> Tuple[List[ItemRecord], List[str]]:
+def load_snapshot() -> Snapshot:
     with session_scope() as session:
         repo = RegistryRepository(session)
-        return records_from_items(repo.items()), repo.districts()
+        items = repo.items()
+        return Snapshot(tuple(records_from_items(items)), tuple(repo.districts()), views_by_name(items))
+
+
+def load_records() -> Tuple[List[ItemRecord], List[str]]:
+    snapshot = load_snapshot()
+    return list(snapshot.records), list(snapshot.districts)
 
 
 def build_resolver(records: List[ItemRecord], districts: List[str], calibrated: bool = True) -> Resolver:
@@ -47,44 +64,49 @@ def _places(districts: List[str]) -> List[str]:
     return [*districts, *short, *CITY_WORDS, get_settings().city]
 
 
-class LiveResolver:
-    """One resolver per process over the database's registry."""
+class LiveRegistry:
+    """One per process over the database's registry."""
 
-    def __init__(self, ttl: float = 1.0,
-                 fingerprint: Callable[[], str] = _fingerprint,
-                 load: Callable[[], Tuple[List[ItemRecord], List[str]]] = load_records) -> None:
+    def __init__(self, ttl: float = 1.0, fingerprint: Callable[[], str] = _fingerprint,
+                 load: Callable[[], Snapshot] = load_snapshot) -> None:
         self._ttl = ttl
         self._fingerprint_of = fingerprint
         self._load = load
         self._lock = threading.Lock()
         self._checked = 0.0
         self._fingerprint: Optional[str] = None
+        self._snapshot: Optional[Snapshot] = None
         self._resolver: Optional[Resolver] = None
-        self.districts: List[str] = []
 
-    def get(self) -> Resolver:
+    def snapshot(self) -> Snapshot:
         with self._lock:
             now = time.monotonic()
-            if self._resolver is None or now - self._checked > self._ttl:
+            if self._snapshot is None or now - self._checked > self._ttl:
                 fingerprint = self._fingerprint_of()
-                if fingerprint != self._fingerprint or self._resolver is None:
-                    records, districts = self._load()
-                    self._resolver = build_resolver(records, districts)
-                    self.districts = districts
+                if fingerprint != self._fingerprint or self._snapshot is None:
+                    self._snapshot = self._load()
+                    self._resolver = None  # rebuilt from the new records on first use
                     self._fingerprint = fingerprint
-                    logger.info("resolver rebuilt: %d items", len(records))
+                    logger.info("registry snapshot loaded: %d items", len(self._snapshot.records))
                 self._checked = now
+            return self._snapshot
+
+    def resolver(self) -> Resolver:
+        snapshot = self.snapshot()
+        with self._lock:
+            if self._resolver is None or self._snapshot is not snapshot:
+                self._resolver = build_resolver(list(snapshot.records), list(snapshot.districts))
             return self._resolver
 
 
-_LIVE: Optional[LiveResolver] = None
+_LIVE: Optional[LiveRegistry] = None
 _LIVE_LOCK = threading.Lock()
 
 
-def live_resolver() -> LiveResolver:
-    """The process's live resolver (created on first use, never at import)."""
+def live_registry() -> LiveRegistry:
+    """The process's live registry (created on first use, never at import)."""
     global _LIVE
     with _LIVE_LOCK:
         if _LIVE is None:
-            _LIVE = LiveResolver()
+            _LIVE = LiveRegistry()
         return _LIVE

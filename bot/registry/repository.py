@@ -65,31 +65,6 @@ class RegistryRepository:
         return sorted(r for r in rows if r)
 
 
-def where_to_go(item: ServiceItem, district: Optional[str]) -> List[Location]:
-    """Locations for an item, the resident's own district centre first when known."""
-    locations: Sequence[Location] = sorted(item.locations, key=lambda loc: loc.code)
-    if district:
-        own = [loc for loc in locations if loc.district == district]
-        city = [loc for loc in locations if loc.district is None]
-        if own or city:
-            return own + city
-    return list(locations)
-
-
-def materials_for(item: ServiceItem, situation: Optional[Situation]) -> List[Material]:
-    """Common materials plus those of the chosen situation (all situations' when none chosen)."""
-    common = [m for m in item.materials if m.situation_id is None]
-    if situation is None:
-        return common
-    return common + [m for m in item.materials if m.situation_id == situation.id]
-
-
-def situation_by_code(item: ServiceItem, code: Optional[str]) -> Optional[Situation]:
-    if not code:
-        return None
-    return next((s for s in item.situations if s.code == code), None)
-
-
 def load_items() -> List[ServiceItem]:
     """Convenience for callers without a session of their own."""
     with session_scope() as session:

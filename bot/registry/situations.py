@@ -9,13 +9,13 @@ from typing import Optional, Tuple
 
 from rapidfuzz import fuzz, process
 
-from bot.registry.models import ServiceItem, Situation
+from bot.registry.views import ItemView, SituationView
 
 
-def match_situation(item: ServiceItem, text: str) -> Optional[Situation]:
+def match_situation(item: ItemView, text: str) -> Optional[SituationView]:
     """The situation whose name or keywords the text mentions (longest mention wins)."""
     text = text or ""
-    best: Optional[Tuple[int, Situation]] = None
+    best: Optional[Tuple[int, SituationView]] = None
     for situation in item.situations:
         for term in [situation.name, *(situation.keywords or [])]:
             if term and term in text and (best is None or len(term) > best[0]):

@@ -23,9 +23,9 @@ DOMAIN: Dict[str, Any] = {
 def verdict(text: str) -> Dict[str, Any]:
     """What the NLU's RegistryEntities component puts in the parse data for ``text``: the same
     live resolver over the same test database, so action tests see real verdicts."""
-    from bot.registry.live import live_resolver
+    from bot.registry.live import live_registry
 
-    return live_resolver().get().resolve(text).as_dict()
+    return live_registry().resolver().resolve(text).as_dict()
 
 
 def make_tracker(text: str = "", intent: str = "ask_service_guide", entities: Optional[List[Dict[str, Any]]] = None,

@@ -12,7 +12,8 @@ from bot.db import create_all, session_scope
 from bot.registry.export import export_item, export_registry
 from bot.registry.importer import import_registry
 from bot.registry.models import ServiceItem
-from bot.registry.repository import RegistryRepository, materials_for, situation_by_code, where_to_go
+from bot.registry.repository import RegistryRepository
+from bot.registry.views import item_view, materials_for, situation_by_code, where_to_go
 from bot.registry.schema import RegistryError
 from bot.registry.seed import load_seed
 
@@ -64,8 +65,9 @@ def test_import_is_idempotent(db_url: str) -> None:
 def test_provident_fund_situations_change_the_materials(db_url: str) -> None:
     _import(SEED, db_url)
     with session_scope(db_url) as session:
-        item = RegistryRepository(session).item_by_name("住房公积金提取")
-        assert item is not None
+        found = RegistryRepository(session).item_by_name("住房公积金提取")
+        assert found is not None
+        item = item_view(found)
         codes = {s.code for s in item.situations}
         assert {"rent", "buy", "resign"} <= codes
         rent = {m.name for m in materials_for(item, situation_by_code(item, "rent"))}
@@ -76,7 +78,7 @@ def test_provident_fund_situations_change_the_materials(db_url: str) -> None:
 def test_where_to_go_puts_the_residents_district_first(db_url: str) -> None:
     _import(SEED, db_url)
     with session_scope(db_url) as session:
-        item = next(i for i in RegistryRepository(session).items() if len(i.locations) >= 6)
+        item = next(item_view(i) for i in RegistryRepository(session).items() if len(i.locations) >= 6)
         first = where_to_go(item, "南港区")[0]
         assert first.district == "南港区"
 

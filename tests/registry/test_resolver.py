@@ -6,7 +6,7 @@ from typing import List, Tuple
 
 import pytest
 
-from bot.registry.live import LiveResolver, build_resolver, load_records
+from bot.registry.live import LiveRegistry, Snapshot, build_resolver, load_records
 from bot.registry.resolver import ItemRecord, Resolver
 from bot.registry.situations import match_situation
 
@@ -82,17 +82,18 @@ def test_live_resolver_rebuilds_when_the_registry_changes() -> None:
     state = {"fp": "1", "loads": 0}
     base = [ItemRecord("A", "养犬登记", ("养犬登记", "办狗证"), ("狗",), "公安服务", "公安局", "1")]
 
-    def load() -> Tuple[List[ItemRecord], List[str]]:
+    def load() -> Snapshot:
         state["loads"] += 1
         extra = [ItemRecord("B", "养猫登记", ("养猫登记", "办猫证"), ("猫",), "公安服务", "公安局", "1")]
-        return (base + extra if state["fp"] == "2" else base), ["东湖区"]
+        return Snapshot(tuple(base + extra if state["fp"] == "2" else base), ("东湖区",))
 
-    live = LiveResolver(ttl=0.0, fingerprint=lambda: state["fp"], load=load)
-    assert live.get().resolve("办猫证").item is None
-    live.get()
+    live = LiveRegistry(ttl=0.0, fingerprint=lambda: state["fp"], load=load)
+    assert live.resolver().resolve("办猫证").item is None
+    live.resolver()
     assert state["loads"] == 1, "an unchanged registry is not reloaded"
     state["fp"] = "2"
-    assert live.get().resolve("办猫证").item.code == "B"
+    resolution = live.resolver().resolve("办猫证")
+    assert resolution.item is not None and resolution.item.code == "B"
 
 
 def test_one_resolver_serves_many_threads(resolver: Resolver) -> None:
@@ -113,10 +114,9 @@ def test_one_resolver_serves_many_threads(resolver: Resolver) -> None:
 
 
 def test_situation_from_keywords_never_from_codes(database_url: str) -> None:
-    from bot.db import session_scope
-    from bot.registry.repository import RegistryRepository
+    from bot.registry.live import load_snapshot
 
-    with session_scope() as session:
-        fund = RegistryRepository(session).item_by_name("住房公积金提取")
-        assert match_situation(fund, "我想交房租").code == "rent"
-        assert match_situation(fund, "rent") is None  # codes are for buttons, not for matching words
+    fund = load_snapshot().items["住房公积金提取"]
+    found = match_situation(fund, "我想交房租")
+    assert found is not None and found.code == "rent"
+    assert match_situation(fund, "rent") is None  # codes are for buttons, not for matching words
