@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from typing import List, Text
+from typing import List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 class ActionOfferHuman(Action):
     """Tells the resident how to reach a person, with the item's own consult line when known."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_offer_human"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -32,7 +32,7 @@ class ActionOfferHuman(Action):
 class ActionRespondComplaint(Action):
     """Takes a complaint seriously and names where it is handled."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_respond_complaint"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime
-from typing import Any, Callable, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -47,11 +47,11 @@ class ActionAnswerHours(Action):
     def __init__(self, clock: Optional[Callable[[], datetime]] = None) -> None:
         self.clock = clock or now_local
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_hours"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         settings = get_settings()
         latest = tracker.latest_message or {}
         text = normalize_text(latest.get("text"))
@@ -75,7 +75,7 @@ class ActionAnswerHours(Action):
         day_words = " ".join(normalize_text(raw) for _v, raw in entity_values(latest, "day"))
         query = parse_when(text, now, day_words or None)
 
-        events: List[Dict[Text, Any]] = []
+        events: List[Dict[str, Any]] = []
         if from_message:
             chosen = [h for h in halls if h.district == from_message]
             if from_message != tracker.get_slot("district"):

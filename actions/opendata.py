@@ -10,7 +10,7 @@ import logging
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Text, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -65,11 +65,11 @@ class ActionAnswerFacility(Action):
     def __init__(self, clock: Optional[Callable[[], datetime]] = None) -> None:
         self.clock = clock or now_local
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_facility"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         settings = get_settings()
         latest = tracker.latest_message or {}
         text = normalize_text(latest.get("text"))
@@ -86,7 +86,7 @@ class ActionAnswerFacility(Action):
             dispatcher.utter_message(text=unavailable(kind.label, settings.hotline))
             return []
 
-        known = list(dict.fromkeys(r.get("district") for r in dataset.rows if r.get("district")))
+        known = list(dict.fromkeys(r["district"] for r in dataset.rows if r.get("district")))
         said = next((d for d in (normalize_district(normalize_text(v), known) or
                                  normalize_district(normalize_text(raw), known)
                                  for v, raw in entity_values(latest, "district")) if d), None)
@@ -100,7 +100,7 @@ class ActionAnswerFacility(Action):
                                  stale_after_days=stale_after_days, wants_nearby=wants_nearby(text),
                                  ownership=ownership_in(text))
         dispatcher.utter_message(text=answer)
-        events: List[Dict[Text, Any]] = []
+        events: List[Dict[str, Any]] = []
         if sent_now and here is not None:
             events += [SlotSet("latitude", here[0]), SlotSet("longitude", here[1])]
         if said and said != tracker.get_slot("district"):

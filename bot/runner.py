@@ -84,7 +84,7 @@ class Stack:
         path.write_text(text.replace("http://localhost:5055/webhook", endpoint), encoding="utf-8")
         return path
 
-    def start(self, timeout: float = 240.0) -> "Stack":
+    def start(self, timeout: float = 240.0) -> Stack:
         if not self.model.exists():
             raise FileNotFoundError(f"{self.model} 不存在：请先运行 make model")
         self._spawn("actions", [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
@@ -127,9 +127,10 @@ def wait_http(url: str, timeout: float, processes: List[subprocess.Popen]) -> No
     while time.monotonic() < deadline:
         for proc in processes:
             if proc.poll() is not None:
-                raise RuntimeError(f"{getattr(proc, 'name', proc.args[0])} exited with code {proc.returncode}")
+                argv = proc.args if isinstance(proc.args, (list, tuple)) else [proc.args]
+                raise RuntimeError(f"{getattr(proc, 'name', argv[0])} exited with code {proc.returncode}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - our own loopback URL
+            with urllib.request.urlopen(url, timeout=2) as resp:  # our own loopback URL
                 if resp.status == 200:
                     return
         except OSError:

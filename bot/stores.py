@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Optional
 
-import bot.channels.wechat.models  # noqa: F401  WeChat de-duplication, offered choices, token cache
-import bot.opendata.models  # noqa: F401  open-data cache and sync log
+import bot.channels.wechat.models  # WeChat de-duplication, offered choices, token cache
+import bot.opendata.models  # open-data cache and sync log
 import bot.registry.models  # noqa: F401  the service registry
 from bot import db
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Optional
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
@@ -17,22 +17,22 @@ logger = logging.getLogger(__name__)
 class GuardedRestInput(RestInput):
     """Rasa's REST channel, but typed slashes never become intents and metadata is kept."""
 
-    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+    def get_metadata(self, request: Request) -> Optional[Dict[str, Any]]:
         body = request.json if isinstance(request.json, dict) else {}
         metadata = body.get("metadata")
         return metadata if isinstance(metadata, dict) else None
 
-    def _extract_message(self, req: Request) -> Optional[Text]:
+    def _extract_message(self, req: Request) -> Optional[str]:
         body = req.json if isinstance(req.json, dict) else {}
         message = body.get("message")
         if isinstance(message, bool) or not isinstance(message, (str, int, float)):
             return ""  # not text: the bot asks for words
         return str(message)
 
-    def _extract_input_channel(self, req: Request) -> Text:
+    def _extract_input_channel(self, req: Request) -> str:
         return self.name()
 
-    async def _extract_sender(self, req: Request) -> Optional[Text]:
+    async def _extract_sender(self, req: Request) -> Optional[str]:
         body = req.json if isinstance(req.json, dict) else {}
         sender = body.get("sender")
         return str(sender)[:128] if sender not in (None, "") else "default"

@@ -220,13 +220,15 @@ def _answer_holiday(hall: Hall, period: HolidayPeriod, today: date, makeup_hours
                 f"{hall.name} {state}；调休上班日按工作日时间办公，请以届时官方通知为准。")
     if not period.known:
         days = "、".join(f"{d.month}月{d.day}日" for d in period.days)
-        open_days = [d for d in period.days if periods_for(hall.hours, classify_day(d))]
-        state = "法定节假日休息，不办公" if not open_days else f"法定节假日{describe_day(hall.hours, classify_day(open_days[0]))}"
+        open_dates = [d for d in period.days if periods_for(hall.hours, classify_day(d))]
+        state = ("法定节假日休息，不办公" if not open_dates
+                 else f"法定节假日{describe_day(hall.hours, classify_day(open_dates[0]))}")
         return (f"{period.year}年{name}的具体放假和调休安排尚未公布。按规定 {days} 为法定节假日，"
                 f"{hall.name} {state}；其余日期请以届时官方通知为准。")
     first, last = period.first, period.last
     assert first is not None and last is not None
-    span = f"{first.month}月{first.day}日" if first == last else f"{first.month}月{first.day}日至{last.month}月{last.day}日"
+    span = (f"{first.month}月{first.day}日" if first == last
+            else f"{first.month}月{first.day}日至{last.month}月{last.day}日")
     year = "" if first.year == today.year else f"{first.year}年"
     open_days = [(d, periods_for(hall.hours, classify_day(d))) for d in period.days]
     open_days = [(d, p) for d, p in open_days if p]

@@ -122,6 +122,6 @@ def _compact_lines(halls: Sequence[Hall], query: WhenQuery, today: date) -> List
     for hall in halls:
         parts = [compact_day(hall.hours, i, about_lunch=query.about_lunch, at=query.at) for i in infos]
         if len(infos) > 1:
-            parts = [f"{i.weekday_zh} {p}" for i, p in zip(infos, parts)]
+            parts = [f"{i.weekday_zh} {p}" for i, p in zip(infos, parts, strict=True)]
         lines.append(f"· {hall.name}：{'；'.join(parts)}")
     return lines

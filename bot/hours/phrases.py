@@ -33,7 +33,8 @@ _REL_DAYS = (("大后天", 3), ("后天", 2), ("明天", 1), ("明日", 1), ("�
 _ISO_DATE = re.compile(r"(20\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?")
 _MD_DATE = re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})[日号]")
 _TIME_HM = re.compile(r"(?<!\d)([01]?\d|2[0-3])[:：]([0-5]\d)")
-_TIME_ZH = re.compile(r"(上午|早上|中午|下午|傍晚|晚上)?\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*点\s*(半|(\d{1,2})分?)?")
+_TIME_ZH = re.compile(r"(上午|早上|中午|下午|傍晚|晚上)?\s*(\d{1,2}|[一二三四五六七八九十]{1,3})"
+                      r"\s*点\s*(半|(\d{1,2})分?)?")
 _ZH_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 
@@ -61,21 +62,21 @@ def parse_when(text: str, now: datetime, day_entity: Optional[str] = None) -> Wh
             return WhenQuery(days=period.days, holiday=period, explicit_day=True,
                              about_lunch=bool(_LUNCH_WORDS.search(source)))
 
-    days: List[date] = []
+    found: List[Optional[date]] = []  # None for impossible dates ("2月30日"), dropped below
     for match in _ISO_DATE.finditer(source):
-        days.append(_safe_date(int(match.group(1)), int(match.group(2)), int(match.group(3))))
+        found.append(_safe_date(int(match.group(1)), int(match.group(2)), int(match.group(3))))
     for match in _MD_DATE.finditer(_ISO_DATE.sub(" ", source)):
         month, dom = int(match.group(1)), int(match.group(2))
         candidate = _safe_date(today.year, month, dom)
         if candidate and candidate < today - timedelta(days=31):  # "1月3日" asked in December
             candidate = _safe_date(today.year + 1, month, dom)
-        days.append(candidate)
+        found.append(candidate)
     for word, offset in _REL_DAYS:
         if word in source and not (word == "后天" and "大后天" in source):
-            days.append(today + timedelta(days=offset))
+            found.append(today + timedelta(days=offset))
     for match in _WEEKDAY_RE.finditer(source):
-        days.extend(_weekday_dates(match.group(1) or "", match.group(2), today))
-    days = [d for d in dict.fromkeys(days) if d is not None]
+        found.extend(_weekday_dates(match.group(1) or "", match.group(2), today))
+    days = [d for d in dict.fromkeys(found) if d is not None]
     if not days and "调休" in source:  # "调休那天上班吗": the next make-up working day, if published
         days = [d for d in (_next_makeup_day(today),) if d is not None]
 

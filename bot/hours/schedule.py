@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from bot.hours.calendar import DayInfo, classify_day
@@ -40,7 +41,7 @@ def periods_for(hours: Mapping[str, Sequence[str]], info: DayInfo) -> List[Perio
 
 def breaks(periods: Sequence[Period]) -> List[Period]:
     """Gaps between periods of one day, e.g. the lunch break 12:00-13:30."""
-    return [(a[1], b[0]) for a, b in zip(periods, periods[1:]) if b[0] > a[1]]
+    return [(a[1], b[0]) for a, b in pairwise(periods) if b[0] > a[1]]
 
 
 @dataclass(frozen=True)

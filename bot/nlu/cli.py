@@ -9,7 +9,7 @@ from bot.nlu.vocab import generate
 from bot.registry.repository import load_items
 
 
-def register(sub: "argparse._SubParsersAction") -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("nlu", help="语言理解：从事项库生成词典和同义词")
     commands = parser.add_subparsers(dest="command", required=True)
     vocab = commands.add_parser("vocab", help="生成 jieba 词典与实体同义词（内容不变则不写）")
@@ -26,7 +26,8 @@ def _vocab(args: argparse.Namespace) -> int:
         print("事项库为空：请先运行 python -m bot registry import")
         return 1
     jieba_changed, syn_changed = generate(items, settings.jieba_dir, settings.generated_nlu_dir)
-    print(f"词汇表：{len(items)} 个事项；词典{'已更新' if jieba_changed else '未变'}，同义词{'已更新' if syn_changed else '未变'}")
+    print(f"词汇表：{len(items)} 个事项；词典{'已更新' if jieba_changed else '未变'}，"
+          f"同义词{'已更新' if syn_changed else '未变'}")
     return 0
 
 

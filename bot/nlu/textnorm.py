@@ -21,7 +21,8 @@ MAX_CHARS = 500
 _WS_RE = re.compile(r"\s+")
 _LEADING_SLASHES = re.compile(r"^[/\s]+")
 _PINYIN_SPAN_RE = re.compile(r"[A-Za-z][A-Za-z' ]*[A-Za-z]|[A-Za-z]")
-_KEEP_CATEGORIES = {"Lu", "Ll", "Lt", "Lm", "Lo", "Nd", "Nl", "No", "Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "Sm", "Sc", "Zs"}
+_KEEP_CATEGORIES = {"Lu", "Ll", "Lt", "Lm", "Lo", "Nd", "Nl", "No", "Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po",
+                    "Sm", "Sc", "Zs"}
 
 
 @lru_cache(maxsize=1)
@@ -91,9 +92,11 @@ class PinyinConverter:
                 if prev is None or word is None:
                     continue
                 candidate = (prev[0] + 1, prev[1] + [word])
-                if best[end] is None or candidate[0] < best[end][0]:  # type: ignore[index]
+                current = best[end]
+                if current is None or candidate[0] < current[0]:
                     best[end] = candidate
-        return best[n][1] if best[n] else None
+        last = best[n]
+        return last[1] if last else None
 
 
 def load_words(directory: Path) -> List[str]:

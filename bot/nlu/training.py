@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterable, List
+from typing import Iterable, List, Set
 
 from bot.config import PROJECT_ROOT
 
@@ -25,7 +25,7 @@ INPUT_GLOBS = ["config.yml", "domain.yml", "data/nlu/**/*.yml", "data/rules.yml"
 
 
 def input_files(root: Path = PROJECT_ROOT) -> List[Path]:
-    files = set()
+    files: Set[Path] = set()
     for pattern in INPUT_GLOBS:
         files.update(p for p in root.glob(pattern) if p.is_file())
     return sorted(files)

@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-
 from bot.registry.models import ServiceItem
 
 logger = logging.getLogger(__name__)
@@ -34,7 +33,8 @@ def jieba_lines(items: List[ServiceItem]) -> List[str]:
         for situation in item.situations:
             terms.add(_clean(situation.name))
             terms.update(_clean(k) for k in situation.keywords or [])
-    return [f"{term} 2000 n" for term in sorted(t for t in terms if t and " " not in t and not QUESTION_WORDS.search(t))]
+    return [f"{term} 2000 n"
+            for term in sorted(t for t in terms if t and " " not in t and not QUESTION_WORDS.search(t))]
 
 
 def synonyms(items: List[ServiceItem]) -> Dict[str, List[str]]:

@@ -79,7 +79,7 @@ def facility_answer(
     if ownership and any(r.get("nature") for r in rows):  # "公办小学", "民办养老院"
         rows = keep_ownership(rows, ownership)
         kind = replace(kind, label=ownership + kind.label)
-    order = list(dict.fromkeys(r.get("district") for r in dataset.rows if r.get("district")))
+    order = list(dict.fromkeys(r["district"] for r in dataset.rows if r.get("district")))
     body = None
     if here is not None:
         body = _nearest_answer(kind, dataset, rows, district, here, nearest_count)
@@ -128,7 +128,8 @@ def _district_answer(kind: FacilityKind, dataset: CachedDataset, rows: Sequence[
     head = f"{district}共有 {len(pool)} {kind.unit}{kind.label}"
     head += f"，列出前 {limit} {kind.unit}：" if len(pool) > limit else "："
     lines = [_entry(dataset, i, row) for i, row in enumerate(pool[:limit])]
-    tail = [f"还有 {len(pool) - limit} {kind.unit}未列出，发送您的位置可以查看离您最近的。"] if len(pool) > limit else []
+    tail = ([f"还有 {len(pool) - limit} {kind.unit}未列出，发送您的位置可以查看离您最近的。"]
+            if len(pool) > limit else [])
     return "\n".join([head, *lines, *tail])
 
 

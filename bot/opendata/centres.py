@@ -32,7 +32,8 @@ _FIELDS: Sequence[Tuple[str, str, str]] = (  # portal field, CKAN type, registry
     ("办公说明", "text", "hours_note"),
     ("交通指引", "text", "transport"),
 )
-SAMPLE_NOTE = "示例数据：江州市为虚构城市，本数据集由政务服务事项库（data/registry/locations.yaml）自动生成，名称、地址、电话、坐标均为虚构。"
+SAMPLE_NOTE = ("示例数据：江州市为虚构城市，本数据集由政务服务事项库（data/registry/locations.yaml）自动生成，"
+               "名称、地址、电话、坐标均为虚构。")
 
 
 def hours_to_text(periods: Sequence[str]) -> str:
@@ -115,7 +116,7 @@ def export(config: OpenDataConfig, locations_file: Path, folder: Path, *, check:
     locations, updated = read_locations(locations_file)
     datastore, package = build_snapshot(locations, dataset, updated)
     differences: List[str] = []
-    for path, data in zip(snapshot_paths(folder), (datastore, package)):
+    for path, data in zip(snapshot_paths(folder), (datastore, package), strict=True):
         wanted = _dump(data)
         current = path.read_text(encoding="utf-8") if path.exists() else None
         if current != wanted:

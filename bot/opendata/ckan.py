@@ -122,7 +122,7 @@ class CkanClient:
                 raise PortalMalformed("datastore_search 的 result 缺少 records 列表", url=url)
             batch = result["records"]
             if fields is None and isinstance(result.get("fields"), list):
-                fields = [f.get("id") for f in result["fields"] if isinstance(f, dict)]
+                fields = [f["id"] for f in result["fields"] if isinstance(f, dict) and f.get("id") is not None]
             page_total = result.get("total")
             if isinstance(page_total, int) and not isinstance(page_total, bool):
                 total = page_total
@@ -172,7 +172,8 @@ class CkanClient:
                     return _unwrap(response, url)
             if attempt < attempts:
                 delay = self.backoff * (2 ** (attempt - 1))
-                logger.warning("portal call failed (%s), retry %d/%d in %.1fs", error.message, attempt, self.retries, delay)
+                logger.warning("portal call failed (%s), retry %d/%d in %.1fs",
+                               error.message, attempt, self.retries, delay)
                 self.sleep(delay)
         if self.retries:
             error.message += f"（已重试 {self.retries} 次）"
@@ -192,7 +193,8 @@ def _unwrap(response: requests.Response, url: str) -> Any:
             raise PortalHTTPError(response.status_code, response.reason or "", url=url)
         raise PortalMalformed("响应不是 CKAN 的 {success, result} 结构", url=url)
     if body.get("success") is not True:
-        error = body.get("error") if isinstance(body.get("error"), dict) else {}
+        raw_error = body.get("error")
+        error = raw_error if isinstance(raw_error, dict) else {}
         error_type = str(error.get("__type") or "Unknown Error")
         message = error.get("message")
         if not message:  # Validation Error: {"field": ["message", ...], "__type": ...}

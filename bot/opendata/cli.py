@@ -5,12 +5,15 @@ import argparse
 import logging
 import sys
 from pathlib import Path
-from typing import Dict, Optional
+from typing import TYPE_CHECKING, Dict, Optional
+
+if TYPE_CHECKING:
+    from bot.opendata.config import OpenDataConfig
 
 logger = logging.getLogger(__name__)
 
 
-def register(sub: "argparse._SubParsersAction") -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("opendata", help="开放数据：同步、状态、导出政务服务中心数据集")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -32,7 +35,7 @@ def register(sub: "argparse._SubParsersAction") -> None:
     export.set_defaults(func=_export_centres)
 
 
-def _config(path: Optional[Path]):  # type: ignore[no-untyped-def]
+def _config(path: Optional[Path]) -> OpenDataConfig:
     from bot.opendata.config import load_config
 
     return load_config(path)

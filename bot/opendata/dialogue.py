@@ -19,7 +19,9 @@ def entity_values(latest_message: Mapping[str, Any], name: str) -> List[Tuple[st
     return result
 
 
-def message_location(latest_message: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> Optional[Tuple[float, float]]:
+def message_location(
+    latest_message: Mapping[str, Any], events: Sequence[Mapping[str, Any]]
+) -> Optional[Tuple[float, float]]:
     """Coordinates sent with the latest user message (WeChat location message metadata)."""
     metadata = latest_message.get("metadata")
     if not isinstance(metadata, Mapping):  # older trackers keep it only on the event

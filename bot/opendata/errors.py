@@ -49,7 +49,9 @@ class PortalAPIError(PortalError):
     kind = "api"
     label = "门户接口报错"
 
-    def __init__(self, error_type: str, message: str, *, status: Optional[int] = None, url: Optional[str] = None) -> None:
+    def __init__(
+        self, error_type: str, message: str, *, status: Optional[int] = None, url: Optional[str] = None
+    ) -> None:
         super().__init__(f"{error_type}: {message}", url=url)
         self.error_type = error_type
         self.status = status

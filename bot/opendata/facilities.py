@@ -38,17 +38,20 @@ class FacilityKind:
 # more specific kinds first: "三甲医院" before "医院", "医保" before "社保"
 KINDS: Tuple[FacilityKind, ...] = (
     FacilityKind("hospital_3a", "hospitals", "三甲医院", "家", ("三甲", "三级甲等"), _level("三级甲等")),
-    FacilityKind("community_health", "hospitals", "社区卫生服务中心", "家", ("社区医院", "社区卫生", "卫生服务中心", "卫生院"),
-                 _level("社区卫生服务中心")),
+    FacilityKind("community_health", "hospitals", "社区卫生服务中心", "家",
+                 ("社区医院", "社区卫生", "卫生服务中心", "卫生院"), _level("社区卫生服务中心")),
     FacilityKind("hospital", "hospitals", "医疗机构", "家", ("医院", "医疗机构", "看病", "就医", "诊所", "门诊")),
-    FacilityKind("medicare", "social_security_outlets", "医保服务网点", "个", ("医保", "医疗保险", "医疗保障"), _services("医保")),
-    FacilityKind("social_security", "social_security_outlets", "社保服务网点", "个", ("社保", "社会保险", "人社", "养老保险"),
-                 _services("社保")),
+    FacilityKind("medicare", "social_security_outlets", "医保服务网点", "个",
+                 ("医保", "医疗保险", "医疗保障"), _services("医保")),
+    FacilityKind("social_security", "social_security_outlets", "社保服务网点", "个",
+                 ("社保", "社会保险", "人社", "养老保险"), _services("社保")),
     FacilityKind("parking", "parking_lots", "公共停车场", "个", ("停车", "车位", "泊位")),
-    FacilityKind("elderly", "elderly_care", "养老机构", "家", ("养老", "敬老院", "老年公寓", "福利院", "康养", "护理院")),
+    FacilityKind("elderly", "elderly_care", "养老机构", "家",
+                 ("养老", "敬老院", "老年公寓", "福利院", "康养", "护理院")),
     FacilityKind("schools_all", "schools", "中小学", "所", ("中小学",)),
     FacilityKind("primary_school", "schools", "小学", "所", ("小学",), _stages("小学", "九年一贯制")),
-    FacilityKind("middle_school", "schools", "初中", "所", ("初中", "初级中学"), _stages("初中", "九年一贯制", "完全中学")),
+    FacilityKind("middle_school", "schools", "初中", "所", ("初中", "初级中学"),
+                 _stages("初中", "九年一贯制", "完全中学")),
     FacilityKind("high_school", "schools", "高中", "所", ("高中", "高级中学"), _stages("高中", "完全中学")),
     FacilityKind("school", "schools", "中小学", "所", ("中小学", "中学", "学校", "上学", "入学")),
 )
@@ -175,7 +178,7 @@ def numbered(index: int) -> str:
 
 
 def district_counts(rows: Iterable[Row], order: Sequence[str]) -> Dict[str, int]:
-    counts: Dict[str, int] = {name: 0 for name in order}
+    counts: Dict[str, int] = dict.fromkeys(order, 0)
     for row in rows:
         district = row.get("district") or "其他"
         counts[district] = counts.get(district, 0) + 1

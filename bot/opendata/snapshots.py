@@ -37,13 +37,15 @@ class SnapshotTransport(BaseAdapter):
         parts = urlsplit(request.url or "")
         path = unquote(parts.path)
         if request.method not in ("GET", "HEAD") or ACTION_PATH not in path:
-            return _response(request, 404, {"success": False, "error": {"__type": "Not Found Error", "message": "Not found"}})
+            return _response(request, 404,
+                             {"success": False, "error": {"__type": "Not Found Error", "message": "Not found"}})
         root, action = path.split(ACTION_PATH, 1)
         folder = Path(url2pathname(root))
         params = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         handler = _HANDLERS.get(action)
         if handler is None:
-            return _response(request, 400, {"success": False, "error": {"__type": "Bad Request", "message": f"Action name not known: {action}"}})
+            return _response(request, 400, {"success": False, "error": {
+                "__type": "Bad Request", "message": f"Action name not known: {action}"}})
         try:
             status, result = handler(folder, params)
         except _Error as exc:
@@ -78,7 +80,7 @@ def _int_param(params: Dict[str, str], name: str, default: int, low: int = 0) ->
     except ValueError:
         raise _validation(name, "Invalid integer") from None
     if value < low:
-        raise _validation(name, f"Must be a natural number")
+        raise _validation(name, "Must be a natural number")
     return value
 
 

@@ -160,12 +160,14 @@ class DatasetStatus:
     last_error: Optional[str]
 
 
-def dataset_status(names: Sequence[str], titles: Dict[str, str], session: Optional[Session] = None) -> List[DatasetStatus]:
+def dataset_status(
+    names: Sequence[str], titles: Dict[str, str], session: Optional[Session] = None
+) -> List[DatasetStatus]:
     """For each configured dataset: what the cache holds and how the last attempt went."""
     if session is None:
         with session_scope() as own:
             return dataset_status(names, titles, own)
-    cached = {row.name: row for row in session.scalars(select(OpenDataset))}
+    cached: Dict[str, Any] = {row.name: row for row in session.scalars(select(OpenDataset))}
     result = []
     for name in list(names) + sorted(set(cached) - set(names)):
         last = session.scalars(

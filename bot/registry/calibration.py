@@ -31,7 +31,8 @@ class Calibration:
     fitted_on: str = ""
 
     def probability(self, features: Dict[str, float]) -> float:
-        z = self.intercept + sum(w * float(features.get(name, 0.0)) for w, name in zip(self.coef, FEATURES))
+        z = self.intercept + sum(w * float(features.get(name, 0.0))
+                                 for w, name in zip(self.coef, FEATURES, strict=False))
         return 1.0 / (1.0 + math.exp(-z))
 
     def to_json(self) -> str:
@@ -40,7 +41,7 @@ class Calibration:
                            "fitted_on": self.fitted_on}, ensure_ascii=False, indent=2) + "\n"
 
     @classmethod
-    def load(cls, path: Path) -> "Calibration | None":
+    def load(cls, path: Path) -> Calibration | None:
         if not path.exists():
             logger.warning("no resolver calibration at %s: plain score thresholds are used", path)
             return None
@@ -68,9 +69,9 @@ def fit(rows: Sequence[Tuple[Dict[str, float], bool]], target_wrong: float, fitt
     model.fit(x, y)
     probabilities = model.predict_proba(x)[:, 1]
     best = (1.0, 0.0, 0.0)
-    for threshold in sorted(set(round(float(p), 4) for p in probabilities)):
-        right = sum(1 for p, ok in zip(probabilities, y) if p >= threshold and ok)
-        wrong = sum(1 for p, ok in zip(probabilities, y) if p >= threshold and not ok)
+    for threshold in sorted({round(float(p), 4) for p in probabilities}):
+        right = sum(1 for p, ok in zip(probabilities, y, strict=True) if p >= threshold and ok)
+        wrong = sum(1 for p, ok in zip(probabilities, y, strict=True) if p >= threshold and not ok)
         if wrong / max(total, 1) <= target_wrong:
             best = (threshold, right / max(covered, 1), wrong / max(total, 1))
             break
@@ -78,4 +79,4 @@ def fit(rows: Sequence[Tuple[Dict[str, float], bool]], target_wrong: float, fitt
     return calibration, {"commit_at": best[0], "found": best[1], "wrong": best[2]}
 
 
-__all__: List[str] = ["Calibration", "FEATURES", "fit"]
+__all__: List[str] = ["FEATURES", "Calibration", "fit"]

@@ -16,7 +16,7 @@ from bot.stores import create_all
 logger = logging.getLogger(__name__)
 
 
-def register(sub: "argparse._SubParsersAction") -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("registry", help="服务事项库：导入、导出、校验")
     commands = parser.add_subparsers(dest="command", required=True)
     imp = commands.add_parser("import", help="校验并导入种子数据（幂等）")
@@ -80,7 +80,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     records, districts = load_records()
     resolver = build_resolver(records, districts, calibrated=False)
     questions = load_questions(args.set)
-    calibration, figures = calibrate(resolver, questions, args.target_wrong, args.set.name)
+    calibration, _figures = calibrate(resolver, questions, args.target_wrong, args.set.name)
     path = get_settings().lexicon_dir / CALIBRATION_FILE
     path.write_text(calibration.to_json(), encoding="utf-8")
     resolver.calibration = calibration

@@ -48,8 +48,9 @@ class Report:
 
     def as_dict(self) -> Dict[str, object]:
         return {"total": self.total, "covered": self.covered, "right": self.right, "wrong": self.wrong,
-                "chose": self.chose, "offered": self.offered, "declined": self.declined, "wrong_rate": round(self.wrong_rate, 4),
-                "found_rate": round(self.found_rate, 4), "failures": self.failures}
+                "chose": self.chose, "offered": self.offered, "declined": self.declined,
+                "wrong_rate": round(self.wrong_rate, 4), "found_rate": round(self.found_rate, 4),
+                "failures": self.failures}
 
 
 def load_questions(path: Path) -> List[Question]:
@@ -57,7 +58,8 @@ def load_questions(path: Path) -> List[Question]:
     out = []
     for row in data.get("questions") or []:
         expect = row.get("expect")
-        out.append(Question(str(row["text"]), None if expect in (None, "none") else str(expect), str(row.get("kind") or "")))
+        out.append(Question(str(row["text"]), None if expect in (None, "none") else str(expect),
+                            str(row.get("kind") or "")))
     return out
 
 

@@ -23,7 +23,7 @@ from bot.registry.models import Location, Material, ServiceItem, Situation, Step
 from bot.registry.repository import RegistryRepository
 from bot.registry.schema import Problem
 from bot.registry.seed import load_seed
-from bot.registry.seed import parse_locations  # noqa: F401  bot/opendata/centres.py imports it from here
+from bot.registry.seed import parse_locations as parse_locations  # re-exported: bot/opendata/centres.py imports it
 
 logger = logging.getLogger(__name__)
 

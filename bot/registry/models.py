@@ -4,7 +4,7 @@ Lists that are only ever read whole (aliases, audience, hours) are stored as JSO
 """
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import List
 
 from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import relationship
@@ -27,7 +27,7 @@ class Location(Base):
     id = Column(Integer, primary_key=True)
     code = Column(String(64), unique=True, nullable=False)
     name = Column(String(200), nullable=False)
-    district: Optional[str] = Column(String(50))  # None for city level
+    district = Column(String(50))  # None for city level
     address = Column(String(300), nullable=False)
     phone = Column(String(100), nullable=False)
     latitude = Column(JSON)  # float, JSON keeps SQLite and PostgreSQL alike
@@ -147,4 +147,4 @@ class Step(Base):
     item = relationship("ServiceItem", back_populates="steps")
 
 
-__all__ = ["Location", "ServiceItem", "Situation", "Material", "Step", "item_locations"]
+__all__ = ["Location", "Material", "ServiceItem", "Situation", "Step", "item_locations"]

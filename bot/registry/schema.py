@@ -38,7 +38,9 @@ class Checker:
     def fail(self, record: str, field: str, message: str) -> None:
         self.problems.append(Problem(self.file, record, field, message))
 
-    def text(self, rec: Dict[str, Any], name: str, field: str, *, required: bool = True, max_len: int = 300) -> Optional[str]:
+    def text(
+        self, rec: Dict[str, Any], name: str, field: str, *, required: bool = True, max_len: int = 300
+    ) -> Optional[str]:
         value = rec.get(field)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
@@ -52,7 +54,9 @@ class Checker:
             self.fail(name, field, f"超过 {max_len} 字")
         return value
 
-    def integer(self, rec: Dict[str, Any], name: str, field: str, *, required: bool, low: int = 0, high: int = 3650) -> Optional[int]:
+    def integer(
+        self, rec: Dict[str, Any], name: str, field: str, *, required: bool, low: int = 0, high: int = 3650
+    ) -> Optional[int]:
         value = rec.get(field)
         if value is None:
             if required:

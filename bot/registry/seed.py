@@ -85,7 +85,9 @@ def parse_locations(path: Path) -> Tuple[List[Dict[str, Any]], List[Problem]]:
     return records, checker.problems
 
 
-def _coordinate(checker: Checker, rec: Dict[str, Any], name: str, field_name: str, low: float, high: float) -> Optional[float]:
+def _coordinate(
+    checker: Checker, rec: Dict[str, Any], name: str, field_name: str, low: float, high: float
+) -> Optional[float]:
     value = rec.get(field_name)
     if value is None:
         return None
@@ -257,13 +259,13 @@ def load_seed(directory: Path) -> Tuple[List[Dict[str, Any]], List[Dict[str, Any
 
 def _cross_checks(items: List[Dict[str, Any]], problems: List[Problem]) -> None:
     """Codes, names and aliases must be unique across files: they feed the NLU dictionary."""
-    owners: Dict[str, str] = {}
-    codes: Dict[str, str] = {}
+    owners: Dict[str, Optional[str]] = {}
+    codes: Dict[Optional[str], Optional[str]] = {}
     for rec in items:
         if rec.get("code") in codes:
             problems.append(Problem("items", rec["name"] or "?", "code", f"编码与「{codes[rec['code']]}」重复"))
         codes[rec.get("code")] = rec.get("name")
-        for term in [rec.get("name")] + rec.get("aliases", []):
+        for term in [rec.get("name"), *rec.get("aliases", [])]:
             if not term:
                 continue
             if term in owners and owners[term] != rec.get("name"):

@@ -7,7 +7,7 @@ from bot.config import get_settings
 from bot.runner import Ports, run_forever
 
 
-def register(sub: "argparse._SubParsersAction") -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("web", help="网页聊天页面")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="只启动网页聊天页面")

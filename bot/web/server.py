@@ -26,7 +26,8 @@ SECURITY_HEADERS = {
 def create_app(rasa_url: str) -> web.Application:
     if not SOCKET_IO_JS.exists():
         raise FileNotFoundError(f"{SOCKET_IO_JS} 不存在：请先运行 make setup（npm install）")
-    page = (STATIC / "index.html").read_text(encoding="utf-8").replace("{{RASA_URL}}", html.escape(rasa_url, quote=True))
+    page = (STATIC / "index.html").read_text(encoding="utf-8").replace("{{RASA_URL}}",
+                                                                      html.escape(rasa_url, quote=True))
     connect_src = f"'self' {rasa_url} {rasa_url.replace('http', 'ws', 1)}"
 
     async def index(_: web.Request) -> web.Response:

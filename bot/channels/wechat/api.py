@@ -77,12 +77,12 @@ class WeChatApiClient:
         data = json.dumps(body, ensure_ascii=False).encode("utf-8") if body is not None else None
         headers = {"Content-Type": "application/json; charset=utf-8"} if data is not None else {}
         try:
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout)) as session:
-                async with session.request(
-                    method, self.api_base + path, params=params, data=data, headers=headers
-                ) as response:
-                    status = response.status
-                    text = await response.text()
+            async with (
+                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout)) as session,
+                session.request(method, self.api_base + path, params=params, data=data, headers=headers) as response,
+            ):
+                status = response.status
+                text = await response.text()
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             raise WeChatApiError(NETWORK_ERROR, f"{path}: {exc.__class__.__name__}") from None
         try:
@@ -150,7 +150,8 @@ class WeChatApiClient:
                 return await self._fetch_token(force_refresh)
         else:
             _, payload = await self._call(
-                "GET", "/cgi-bin/token", {"grant_type": "client_credential", "appid": self.appid, "secret": self._secret}
+                "GET", "/cgi-bin/token",
+                {"grant_type": "client_credential", "appid": self.appid, "secret": self._secret},
             )
         token = payload.get("access_token")
         if not token:

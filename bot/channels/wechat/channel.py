@@ -66,7 +66,7 @@ class WeChatInput(InputChannel):
         return "wechat"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> "WeChatInput":
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> WeChatInput:
         return cls(WeChatConfig.load(credentials))
 
     def __init__(self, config: Optional[WeChatConfig] = None, dedup: Optional[DedupStore] = None) -> None:
@@ -74,7 +74,7 @@ class WeChatInput(InputChannel):
         self.crypto: Optional[MessageCrypto] = None
         self.api: Optional[WeChatApiClient] = None
         self.dedup: Optional[DedupStore] = None
-        self._tasks: Set["asyncio.Task[Any]"] = set()
+        self._tasks: Set[asyncio.Task[Any]] = set()
         if not self.config.enabled:
             logger.info("WeChat channel is off: WECHAT_TOKEN is not set")
             return
@@ -296,7 +296,7 @@ class WeChatInput(InputChannel):
             return False
 
     async def _push_when_done(
-        self, task: "asyncio.Task[bool]", collector: CollectingOutputChannel, openid: str, plan: Plan
+        self, task: asyncio.Task[bool], collector: CollectingOutputChannel, openid: str, plan: Plan
     ) -> None:
         ok = await task
         messages = collector.messages if ok else [{"text": texts.sorry()}]
@@ -305,7 +305,7 @@ class WeChatInput(InputChannel):
         if messages:
             await WeChatOutput(self.api).deliver(openid, messages, forget_choices=True)
 
-    def _keep(self, task: "asyncio.Task[Any]") -> None:
+    def _keep(self, task: asyncio.Task[Any]) -> None:
         """Hold a reference so background tasks are not garbage-collected mid-flight."""
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

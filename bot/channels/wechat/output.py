@@ -18,7 +18,7 @@ from bot.channels.wechat.render import render_messages, split_text
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["WeChatOutput", "remember_choices", "CHOICES_MAX_AGE"]
+__all__ = ["CHOICES_MAX_AGE", "WeChatOutput", "remember_choices"]
 
 
 async def remember_choices(openid: str, choices: List[Dict[str, str]]) -> None:

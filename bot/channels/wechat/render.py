@@ -51,7 +51,8 @@ def render_messages(messages: List[Dict[str, Any]]) -> Tuple[str, List[Dict[str,
             lines.append(f"图片：{message['image']}")
         if message.get("attachment"):
             attachment = message["attachment"]
-            lines.append(f"附件：{attachment if isinstance(attachment, str) else json.dumps(attachment, ensure_ascii=False)}")
+            shown = attachment if isinstance(attachment, str) else json.dumps(attachment, ensure_ascii=False)
+            lines.append(f"附件：{shown}")
         custom = message.get("custom")
         if isinstance(custom, dict) and isinstance(custom.get("text"), str):
             lines.append(custom["text"].strip())

@@ -76,7 +76,8 @@ class WeChatRepository:
         if openid:
             query = query.where(DeliveryFailure.openid == openid)
         return [
-            {"openid": f.openid, "errcode": f.errcode, "errmsg": f.errmsg, "preview": f.preview, "created_at": f.created_at}
+            {"openid": f.openid, "errcode": f.errcode, "errmsg": f.errmsg, "preview": f.preview,
+             "created_at": f.created_at}
             for f in self.session.scalars(query)
         ]
 

@@ -55,7 +55,9 @@ class WeChatConfig:
         return bool(self.token)
 
     @classmethod
-    def load(cls, credentials: Optional[Mapping[str, Any]] = None, environ: Optional[Mapping[str, str]] = None) -> "WeChatConfig":
+    def load(
+        cls, credentials: Optional[Mapping[str, Any]] = None, environ: Optional[Mapping[str, str]] = None
+    ) -> WeChatConfig:
         """Environment first, then any non-empty credentials.yml value on top."""
         environ = os.environ if environ is None else environ
         secrets = get_settings().secrets if environ is os.environ else {}
@@ -69,7 +71,8 @@ class WeChatConfig:
         for key in ("location_text", "max_body_bytes"):
             if credentials and credentials.get(key) not in (None, ""):
                 values[key] = credentials[key]
-        for key, kind in (("reply_budget", float), ("replay_window", float), ("dedup_ttl", float), ("max_body_bytes", int)):
+        for key, kind in (("reply_budget", float), ("replay_window", float), ("dedup_ttl", float),
+                          ("max_body_bytes", int)):
             if key in values:
                 try:
                     values[key] = kind(values[key])

@@ -9,7 +9,8 @@ def voice_not_recognised() -> str:
 
 
 def unsupported(msg_type: str) -> str:
-    what = {"image": "图片", "video": "视频", "shortvideo": "小视频", "link": "链接", "file": "文件"}.get(msg_type, "这类消息")
+    what = {"image": "图片", "video": "视频", "shortvideo": "小视频", "link": "链接",
+            "file": "文件"}.get(msg_type, "这类消息")
     return (
         f"抱歉，我暂时还看不懂{what}。请用文字（或语音）告诉我您要办理的事项，"
         f"比如“驾照快到期了”。需要人工帮助请拨打 {get_settings().hotline}。"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Dict, List, Union
+from typing import Dict, List, NoReturn, Union
 from xml.parsers import expat
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class _Collector:
         self.text.append(text)
 
 
-def _forbidden(*_args: object) -> None:
+def _forbidden(*_args: object) -> NoReturn:
     raise XmlError("DTDs and entities are not accepted")
 
 
