@@ -15,8 +15,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.config import get_settings
-from bot.db import session_scope
 from bot.hours import now_local, parse_when
+from bot.registry.live import live_registry
 from bot.hours.halls import HallInfo, hall_answer, halls_overview
 from bot.hours.phrases import wants_schedule
 from bot.opendata.answers import normalize_text
@@ -29,16 +29,9 @@ CITY_HALL_WORDS = ("市民中心", "市政务服务中心", "市级")
 
 
 def load_halls() -> List[HallInfo]:
-    """Every registry location as plain data; blocking, call it in a worker thread."""
-    from bot.registry.repository import RegistryRepository
-
-    with session_scope() as session:
-        locations = RegistryRepository(session).locations()
-        halls = [(loc.district is not None, loc.id, HallInfo(
-            code=loc.code, name=loc.name, district=loc.district, address=loc.address or "", phone=loc.phone or "",
-            hours=dict(loc.hours or {}), hours_note=loc.hours_note or "", source=loc.source or "",
-            updated=loc.updated)) for loc in locations]
-    return [info for *_key, info in sorted(halls, key=lambda t: (t[0], t[1]))]
+    """Every registry location as plain data, from the live registry snapshot (a query only
+    when the registry changed); blocking, call it in a worker thread."""
+    return list(live_registry().snapshot().halls)
 
 
 class ActionAnswerHours(Action):

@@ -15,6 +15,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 from bot.config import get_settings
 from bot.db import session_scope
+from bot.hours.halls import HallInfo
 from bot.registry.calibration import Calibration
 from bot.registry.repository import RegistryRepository
 from bot.registry.resolver import ItemRecord, Resolver, load_variants, records_from_items
@@ -32,18 +33,24 @@ class Snapshot:
     records: Tuple[ItemRecord, ...]
     districts: Tuple[str, ...]
     items: Dict[str, ItemView] = field(default_factory=dict)  # by canonical name
+    halls: Tuple[HallInfo, ...] = ()  # every service centre: city level first, then the districts
 
 
-def _fingerprint() -> str:
-    with session_scope() as session:
+def _fingerprint(url: Optional[str] = None) -> str:
+    with session_scope(url) as session:
         return RegistryRepository(session).fingerprint()
 
 
-def load_snapshot() -> Snapshot:
-    with session_scope() as session:
+def load_snapshot(url: Optional[str] = None) -> Snapshot:
+    with session_scope(url) as session:
         repo = RegistryRepository(session)
         items = repo.items()
-        return Snapshot(tuple(records_from_items(items)), tuple(repo.districts()), views_by_name(items))
+        halls = [(loc.district is not None, loc.id, HallInfo(
+            code=loc.code, name=loc.name, district=loc.district, address=loc.address or "", phone=loc.phone or "",
+            hours=dict(loc.hours or {}), hours_note=loc.hours_note or "", source=loc.source or "",
+            updated=loc.updated)) for loc in repo.locations()]
+        return Snapshot(tuple(records_from_items(items)), tuple(repo.districts()), views_by_name(items),
+                        tuple(info for *_key, info in sorted(halls, key=lambda t: (t[0], t[1]))))
 
 
 def load_records() -> Tuple[List[ItemRecord], List[str]]:
@@ -99,14 +106,14 @@ class LiveRegistry:
             return self._resolver
 
 
-_LIVE: Optional[LiveRegistry] = None
+_LIVE: Dict[str, LiveRegistry] = {}
 _LIVE_LOCK = threading.Lock()
 
 
 def live_registry() -> LiveRegistry:
-    """The process's live registry (created on first use, never at import)."""
-    global _LIVE
+    """The live registry of the configured database (created on first use, never at import)."""
+    url = get_settings().database_url
     with _LIVE_LOCK:
-        if _LIVE is None:
-            _LIVE = LiveRegistry()
-        return _LIVE
+        if url not in _LIVE:
+            _LIVE[url] = LiveRegistry(fingerprint=lambda: _fingerprint(url), load=lambda: load_snapshot(url))
+        return _LIVE[url]
