@@ -16,8 +16,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A fresh SQLite database with the registry seed and open-data snapshots imported."""
     from bot.config import get_settings
-    from bot.stores import create_all
     from bot.registry.importer import import_registry
+    from bot.stores import create_all
 
     url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'assistant.db'}"
     previous = os.environ.get("DATABASE_URL")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator, List, Optional
 
 import pytest
 
@@ -24,7 +24,7 @@ def registry_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def ask(text: str, when: datetime, entities: List[dict] = (), slots: dict = None) -> tuple:  # type: ignore[assignment]
+def ask(text: str, when: datetime, entities: List[dict] = (), slots: Optional[dict] = None) -> tuple:  # type: ignore[assignment]
     messages, events = run_action(ActionAnswerHours(clock=lambda: when),
                                   make_tracker(text, "ask_hours", list(entities), slots))
     assert len(messages) == 1 and messages[0].strip()
@@ -120,7 +120,8 @@ def test_without_a_district_a_common_holiday_answer_is_given_once() -> None:
                            "调休上班：2月14日（周六）、2月28日（周六）按工作日时间办公。\n")
     # a lunar holiday of a year not yet published: no dates, but it is a statutory holiday
     text, _ = ask("端午节放不放假", WEDNESDAY_AFTERNOON, [{"entity": "day", "value": "端午节"}])
-    assert text.startswith("2027年端午节的放假安排尚未公布，具体放假日期暂不确定。端午节是法定节假日，各政务服务中心法定节假日休息")
+    assert text.startswith("2027年端午节的放假安排尚未公布，具体放假日期暂不确定。"
+                           "端午节是法定节假日，各政务服务中心法定节假日休息")
 
 
 def test_traditional_characters_and_no_entities_still_find_the_district() -> None:

@@ -63,11 +63,13 @@ def test_a_district_without_any_says_so_and_points_elsewhere() -> None:
 
 
 def test_parking_in_a_district_lists_spaces_and_fees() -> None:
-    text, _ = ask("南港区有停车场吗", [{"entity": "district", "value": "南港区"}, {"entity": "facility", "value": "停车场"}])
+    text, _ = ask("南港区有停车场吗",
+                  [{"entity": "district", "value": "南港区"}, {"entity": "facility", "value": "停车场"}])
     records = [r for r in snapshot("parking_lots") if r["所属区"] == "南港区"]
     assert text.startswith(f"南港区共有 {len(records)} 个公共停车场：")
     first = records[0]
-    assert f"{first['停车场名称']}（泊位 {first['泊位数']} 个；开放 {first['开放时间']}；收费：{first['收费标准']}）" in text
+    assert (f"{first['停车场名称']}（泊位 {first['泊位数']} 个；开放 {first['开放时间']}；"
+            f"收费：{first['收费标准']}）") in text
     assert text.endswith("数据来源：公共停车场（江州市公共数据开放平台，示例数据），数据更新于 2026-11-01")
 
 
@@ -111,7 +113,8 @@ def test_no_district_and_no_location_gives_the_city_overview() -> None:
 
 
 def test_nearby_without_a_location_asks_for_one() -> None:
-    text, _ = ask("附近有养老院吗", [{"entity": "facility", "value": "养老机构", "text": "养老院"}], slots={"district": "滨江区"})
+    text, _ = ask("附近有养老院吗", [{"entity": "facility", "value": "养老机构", "text": "养老院"}],
+                  slots={"district": "滨江区"})
     assert text.startswith("滨江区共有 3 家养老机构：") and "发送您的位置" in text
     assert "床位" in text
 
@@ -149,8 +152,8 @@ def test_unknown_or_missing_facility_is_answered() -> None:
 
 def test_stale_cache_still_answers_with_its_date() -> None:
     later = load_dataset("hospitals").fetched_at + timedelta(days=30)
-    text, _ = ask("西山区有几家医院", [{"entity": "district", "value": "西山区"}, {"entity": "facility", "value": "医院"}],
-                  now=later)
+    text, _ = ask("西山区有几家医院",
+                  [{"entity": "district", "value": "西山区"}, {"entity": "facility", "value": "医院"}], now=later)
     assert text.split("\n")[-1].startswith(HOSPITAL_SOURCE + "（最近一次同步为 ")
     assert text.endswith("可能不是最新）")
 

@@ -22,7 +22,8 @@ def test_materials_answer_is_personalised_by_situation() -> None:
         "要带什么", "ask_materials",
         slots={"service": "住房公积金提取", "situation": "buy", "aspect": "materials"}))
     rent_text, buy_text = rent[0]["text"], buy[0]["text"]
-    assert rent_text.startswith("【住房公积金提取 · 租房提取】") and buy_text.startswith("【住房公积金提取 · 购房提取】")
+    assert rent_text.startswith("【住房公积金提取 · 租房提取】")
+    assert buy_text.startswith("【住房公积金提取 · 购房提取】")
     assert "所需材料" in rent_text and rent_text != buy_text
     assert SOURCE_LINE.search(rent_text) and SOURCE_LINE.search(buy_text)
 
@@ -30,7 +31,7 @@ def test_materials_answer_is_personalised_by_situation() -> None:
 def test_materials_without_a_situation_answer_the_common_part_and_ask_only_the_rest() -> None:
     """Tried: "办居住证要带啥" with no situation known — the reply lists what everyone brings at
     once, asks the item's own question naming the item, and offers each situation as a button."""
-    messages, events = run_action(ActionAnswerService(), make_tracker(
+    messages, _events = run_action(ActionAnswerService(), make_tracker(
         "办居住证要带啥", "ask_materials", slots={"service": "居住证首次申领", "aspect": "materials"},
         changed=("service",)))
     text = messages[0]["text"]
@@ -55,7 +56,8 @@ def test_full_guide_names_the_residents_district_centre() -> None:
         "结婚登记怎么办", "ask_service_guide",
         slots={"service": "结婚登记", "aspect": "guide", "district": "南港区"}, changed=("service",)))
     text = messages[0]["text"]
-    for part in ("【结婚登记", "受理条件", "所需材料", "办理时限", "收费", "办理地点", "南港区", "网上办理", "咨询电话"):
+    for part in ("【结婚登记", "受理条件", "所需材料", "办理时限", "收费", "办理地点", "南港区", "网上办理",
+                 "咨询电话"):
         assert part in text, part
     assert SOURCE_LINE.search(text)
     assert messages[0]["buttons"], "follow-up quick replies are offered"

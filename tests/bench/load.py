@@ -64,7 +64,7 @@ class ConcurrentResult:
     def throughput(self) -> float:
         return len(self.times) / self.seconds if self.seconds else 0.0
 
-    def add(self, other: "ConcurrentResult") -> None:
+    def add(self, other: ConcurrentResult) -> None:
         self.seconds += other.seconds
         self.times.extend(other.times)
         self.completed += other.completed
@@ -80,7 +80,7 @@ def percentile(values: Sequence[float], q: float) -> float:
     if q == 50:
         return float(statistics.median(values))
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def _post(session: requests.Session, url: str, sender: str, text: str) -> Tuple[float, bool]:

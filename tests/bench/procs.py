@@ -1,6 +1,7 @@
 """Process facts for the benchmark: time from process start to ready, resident memory, clean stop."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -102,7 +103,7 @@ class ReadinessWatcher:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="readiness", daemon=True)
 
-    def start(self) -> "ReadinessWatcher":
+    def start(self) -> ReadinessWatcher:
         self._thread.start()
         return self
 
@@ -135,20 +136,16 @@ def stop_processes(processes: List[subprocess.Popen], grace: float = 15.0) -> No
     """SIGTERM each process group (started with ``start_new_session``), SIGKILL whatever is left."""
     for proc in processes:
         if proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
     deadline = time.monotonic() + grace
     for proc in processes:
         try:
             proc.wait(max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             logger.warning("%s ignored SIGTERM; killing it", getattr(proc, "name", proc.pid))
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             proc.wait()
 
 

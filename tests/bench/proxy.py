@@ -75,7 +75,7 @@ class ProxyClient:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, log: Optional[object] = None, timeout: float = 30.0) -> "ProxyClient":
+    def start(self, log: Optional[object] = None, timeout: float = 30.0) -> ProxyClient:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.bench.proxy", "--port", str(self.port), "--upstream", self.upstream],
             stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)

@@ -26,7 +26,8 @@ def test_before_opening_and_after_closing() -> None:
 
 
 def test_sunday_is_closed_and_names_the_next_opening() -> None:
-    assert "今天周日休息，不办公。下次办公：明天（11月9日 周一）09:00" in answer_hours(HALL, parse_when("开门吗", SUNDAY), SUNDAY)
+    assert "今天周日休息，不办公。下次办公：明天（11月9日 周一）09:00" in answer_hours(
+        HALL, parse_when("开门吗", SUNDAY), SUNDAY)
 
 
 def test_statutory_holiday_and_makeup_day_now() -> None:
@@ -60,7 +61,8 @@ def test_dates_beyond_the_calendar_say_so_and_use_regular_hours() -> None:
     assert "2027年国庆节的具体放假和调休安排尚未公布" in text and "10月1日、10月2日、10月3日 为法定节假日" in text
     spring = parse_when("春节上班吗", datetime(2026, 11, 5, 10, 0, tzinfo=TZ))
     assert answer_hours(HALL, spring, asked) == (
-        "2027年春节的放假安排尚未公布，具体放假日期暂不确定。春节是法定节假日，东湖区政务服务中心 法定节假日休息，不办公；"
+        "2027年春节的放假安排尚未公布，具体放假日期暂不确定。"
+        "春节是法定节假日，东湖区政务服务中心 法定节假日休息，不办公；"
         "调休上班日按工作日时间办公，请以届时官方通知为准。")
 
 

@@ -21,7 +21,8 @@ def test_the_calendar_knows_the_fixed_dates() -> None:
 
 def test_a_holiday_period_has_its_dates_and_makeup_days() -> None:
     labour = holiday_period("劳动节", 2026)
-    assert labour.first == date(2026, 5, 1) and labour.last == date(2026, 5, 5) and labour.makeup_days == (date(2026, 5, 9),)
+    assert labour.first == date(2026, 5, 1) and labour.last == date(2026, 5, 5)
+    assert labour.makeup_days == (date(2026, 5, 9),)
 
 
 def test_a_year_beyond_the_calendar_falls_back_to_the_regular_week() -> None:

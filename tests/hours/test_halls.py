@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import List
+from typing import List, Optional
 
 from bot.hours import TZ, HallInfo, hall_answer, halls_overview, parse_when
 from bot.hours.halls import registry_source_line, short_name
@@ -12,7 +12,7 @@ CITY = "江州市"
 CONTINUOUS = {"weekday": ["09:00-17:30"], "saturday": ["09:00-12:00"], "sunday": [], "holiday": []}
 
 
-def info(code: str, name: str, district: str = None, hours=HOURS, note: str = "",  # type: ignore[assignment]
+def info(code: str, name: str, district: Optional[str] = None, hours=HOURS, note: str = "",
          updated: date = date(2026, 10, 15)) -> HallInfo:
     return HallInfo(code=code, name=name, district=district, address=f"{name}地址", phone="0000-1",
                     hours=hours, hours_note=note, source="江州市政务服务网（示例数据）", updated=updated)
@@ -73,11 +73,13 @@ def test_overview_schedule_question_gives_the_weekly_rules() -> None:
     lines = halls_overview(HALLS, parse_when("节假日开不开门", WEDNESDAY), WEDNESDAY, CITY, schedule=True).split("\n")
     assert lines[:3] == ["各政务服务中心常规作息（调休上班日按工作日时间办公）：",
                          "· 市民中心：工作日 09:00-17:30；周六 09:00-12:00；周日休息；法定节假日休息",
-                         "· 东湖区政务服务中心：工作日 09:00-12:00、13:30-17:00；周六 09:00-12:00；周日休息；法定节假日休息"]
+                         "· 东湖区政务服务中心：工作日 09:00-12:00、13:30-17:00；周六 09:00-12:00；"
+                         "周日休息；法定节假日休息"]
 
 
 def test_source_line_without_sources_or_dates() -> None:
     bare = HallInfo(code="x", name="某中心", district=None, address="", phone="", hours=HOURS, hours_note="",
                     source="", updated=None)
     assert registry_source_line([bare]) == "数据来源：政务服务事项库"
-    assert hall_answer(bare, parse_when("现在开门吗", WEDNESDAY), WEDNESDAY, CITY).split("\n")[1:] == ["数据来源：政务服务事项库"]
+    assert hall_answer(bare, parse_when("现在开门吗", WEDNESDAY), WEDNESDAY, CITY).split("\n")[1:] == [
+        "数据来源：政务服务事项库"]

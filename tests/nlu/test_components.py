@@ -10,7 +10,7 @@ training data with entity offsets, and what reaches the intent.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, List, Optional
 
 import pytest
 from rasa.engine.graph import ExecutionContext, GraphNode, GraphSchema

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def normalize() -> Normalizer:
-    return Normalizer(words=load_words(ROOT / "data" / "jieba") + ["护照", "怎么办", "社保卡", "补办"],
+    return Normalizer(words=[*load_words(ROOT / "data" / "jieba"), "护照", "怎么办", "社保卡", "补办"],
                       corrections=load_corrections(ROOT / "data" / "lexicon" / "corrections.tsv"))
 
 

@@ -84,21 +84,22 @@ class FakeCkan:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "FakeCkan":
+    def start(self) -> FakeCkan:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: Any) -> None:  # keep test output clean
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
                 fake.requests.append((parts.path, query, dict(self.headers)))
                 status, body, content_type = fake.answer(parts.path, query)
                 if status == -1:  # timeout fault
                     time.sleep(fake.delay)
-                    status, body, content_type = 200, json.dumps({"success": True, "result": {"records": []}}), "application/json"
+                    body = json.dumps({"success": True, "result": {"records": []}})
+                    status, content_type = 200, "application/json"
                 data = body.encode("utf-8")
                 try:
                     self.send_response(status)
@@ -137,7 +138,8 @@ class FakeCkan:
             return _error(400, {"__type": "Bad Request", "message": f"Action name not known: {action}"})
         resource = self.resources.get(query.get("resource_id", ""))
         if resource is None:
-            return _error(404, {"__type": "Not Found Error", "message": f'Resource "{query.get("resource_id")}" was not found.'})
+            return _error(404, {"__type": "Not Found Error",
+                                "message": f'Resource "{query.get("resource_id")}" was not found.'})
         resource.hits += 1
         fault = resource.fault
         if fault == "timeout":
@@ -159,7 +161,8 @@ class FakeCkan:
         records = resource.records
         total: Optional[int] = len(records)
         if fault == "endless":
-            page = [{"_id": offset + i + 1, **{k: v for k, v in records[0].items() if k != "_id"}} for i in range(limit)]
+            page = [{"_id": offset + i + 1, **{k: v for k, v in records[0].items() if k != "_id"}}
+                    for i in range(limit)]
             total = None
         elif fault == "partial":
             page = records[offset:offset + limit] if offset < len(records) // 2 else []
@@ -201,8 +204,9 @@ def _error(status: int, error: Dict[str, Any]) -> Tuple[int, str, str]:
 def clinic_records(count: int = 7) -> List[Dict[str, Any]]:
     """Small invented records with portal (Chinese) field names."""
     districts = ["东湖区", "西山区", "南港区"]
-    return [{"机构名称": f"测试诊所{i}", "机构等级": "三级甲等" if i % 3 == 0 else "二级甲等", "所属区": districts[i % 3],
-             "地址": f"江州市测试路{i}号", "联系电话": f"0000-8000{i:04d}", "纬度": 30.2 + i / 100, "经度": 120.1 + i / 100}
+    return [{"机构名称": f"测试诊所{i}", "机构等级": "三级甲等" if i % 3 == 0 else "二级甲等",
+             "所属区": districts[i % 3], "地址": f"江州市测试路{i}号", "联系电话": f"0000-8000{i:04d}",
+             "纬度": 30.2 + i / 100, "经度": 120.1 + i / 100}
             for i in range(1, count + 1)]
 
 
@@ -210,7 +214,8 @@ def write_portal(path: Path, base_url: str, datasets: Dict[str, Dict[str, Any]],
     """A portal.yml for the tests (JSON is valid YAML)."""
     settings = {"title": "测试开放平台", "type": "ckan", "base_url": base_url, "sample": True, "timeout": 0.3,
                 "retries": 1, "backoff": 0, "page_size": 3, "max_pages": 6, **portal}
-    path.write_text(json.dumps({"portals": {"test": settings}, "datasets": datasets}, ensure_ascii=False), encoding="utf-8")
+    path.write_text(json.dumps({"portals": {"test": settings}, "datasets": datasets}, ensure_ascii=False),
+                    encoding="utf-8")
     return path
 
 

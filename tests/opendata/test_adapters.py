@@ -20,7 +20,7 @@ def test_unknown_portal_type_is_refused_when_the_file_is_read(tmp_path: Path) ->
     portal.write_text(
         "portals:\n  city: {title: 测试门户, type: socrata, base_url: 'https://data.example'}\n"
         "datasets:\n  clinics: {resource_id: r1, fields: {name: 名称}}\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="portals.city.type 不支持 'socrata'（可用：ckan）"):
+    with pytest.raises(ConfigError, match=r"portals\.city\.type 不支持 'socrata'（可用：ckan）"):
         load_config(portal)
 
 

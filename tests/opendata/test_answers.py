@@ -5,7 +5,7 @@ Pure functions, so the dataset is built in memory: no portal and no database.
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import pytest
 
@@ -27,7 +27,9 @@ SOURCE = "数据来源：医疗机构名录（江州市公共数据开放平台�
 CONTACT = "   地址：东湖区湖滨路1号，电话：0000-2"
 
 
-def hospital(name: str, level: str, district: str, lat: float, lng: float, category: str = "综合医院") -> Dict[str, Any]:
+def hospital(
+    name: str, level: str, district: str, lat: float, lng: float, category: str = "综合医院"
+) -> Dict[str, Any]:
     return {"name": name, "level": level, "category": category, "district": district,
             "address": f"{district}湖滨路1号", "phone": "0000-2", "latitude": lat, "longitude": lng}
 
@@ -47,7 +49,8 @@ def dataset(rows: Tuple[Dict[str, Any], ...] = HOSPITALS, name: str = "hospitals
                          source_updated=date(2026, 10, 20), fetched_at=fetched)
 
 
-def answer(kind: str, district: str = None, here: Tuple[float, float] = None, **kwargs: Any) -> str:  # type: ignore[assignment]
+def answer(kind: str, district: Optional[str] = None, here: Optional[Tuple[float, float]] = None,
+           **kwargs: Any) -> str:
     data = kwargs.pop("data", dataset())
     return facility_answer(KIND[kind], data, district=district, here=here, now=kwargs.pop("now", NOW),
                            hotline="12345", city="江州市", **kwargs)
@@ -58,7 +61,8 @@ def test_text_is_normalised_as_the_nlu_sees_it() -> None:
     assert normalize_text(None) == ""
 
 
-@pytest.mark.parametrize("text, expected", [("附近有医院吗", True), ("离我最近的停车场", True), ("东湖区的医院", False), ("", False)])
+@pytest.mark.parametrize("text, expected",
+                         [("附近有医院吗", True), ("离我最近的停车场", True), ("东湖区的医院", False), ("", False)])
 def test_wants_nearby(text: str, expected: bool) -> None:
     assert wants_nearby(text) is expected
 
@@ -93,7 +97,8 @@ def test_a_long_district_list_is_cut_and_says_how_many_are_left() -> None:
 
 def test_a_district_without_any_names_the_other_districts() -> None:
     assert answer("community_health", "西山区").split("\n")[0] == (
-        "西山区暂时没有社区卫生服务中心的记录。江州市其他区：东湖区 1 家。可以告诉我想查哪个区，或发送您的位置查最近的。")
+        "西山区暂时没有社区卫生服务中心的记录。江州市其他区：东湖区 1 家。"
+        "可以告诉我想查哪个区，或发送您的位置查最近的。")
 
 
 def test_without_a_district_a_short_list_is_given_whole_and_a_long_one_by_district() -> None:

@@ -58,10 +58,12 @@ def test_sync_of_the_sample_portal_fills_every_dataset(fresh_db: str) -> None:
     assert counts == {"service_centres": 7, "hospitals": 25, "social_security_outlets": 15, "parking_lots": 20,
                       "elderly_care": 12, "schools": 18}
     hospitals = load_dataset("hospitals")
-    assert hospitals.source_line() == "数据来源：医疗机构名录（江州市公共数据开放平台，示例数据），数据更新于 2026-10-20"
+    assert hospitals.source_line() == (
+        "数据来源：医疗机构名录（江州市公共数据开放平台，示例数据），数据更新于 2026-10-20")
     assert sum(1 for r in hospitals.rows if r["level"] == "三级甲等") >= 5
     assert all(isinstance(r["spaces"], int) for r in load_dataset("parking_lots").rows)
-    assert all(r["services"] and set(r["services"]) <= {"社保", "医保"} for r in load_dataset("social_security_outlets").rows)
+    assert all(r["services"] and set(r["services"]) <= {"社保", "医保"}
+               for r in load_dataset("social_security_outlets").rows)
 
 
 def test_the_centres_dataset_agrees_with_the_registry(fresh_db: str) -> None:
@@ -74,7 +76,8 @@ def test_the_centres_dataset_agrees_with_the_registry(fresh_db: str) -> None:
 
 def test_a_registry_change_without_re_export_is_caught(tmp_path: Path, fresh_db: str) -> None:
     changed = tmp_path / "locations.yaml"
-    changed.write_text(LOCATIONS.read_text(encoding="utf-8").replace("0000-86100001", "0000-86109999"), encoding="utf-8")
+    changed.write_text(LOCATIONS.read_text(encoding="utf-8").replace("0000-86100001", "0000-86109999"),
+                       encoding="utf-8")
     folder = tmp_path / "snapshots"
     shutil.copytree(SNAPSHOTS, folder)
     assert export(load_config(PORTAL), changed, folder, check=True) == ["service_centres.json 与 locations.yaml 不一致"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any, Callable, Dict
 
 import pytest
 import yaml
@@ -13,9 +14,9 @@ from bot.registry.export import export_item, export_registry
 from bot.registry.importer import import_registry
 from bot.registry.models import ServiceItem
 from bot.registry.repository import RegistryRepository
-from bot.registry.views import item_view, materials_for, situation_by_code, where_to_go
 from bot.registry.schema import RegistryError
 from bot.registry.seed import load_seed
+from bot.registry.views import item_view, materials_for, situation_by_code, where_to_go
 
 SEED = Path(__file__).resolve().parents[2] / "data" / "registry"
 REQUIRED_ITEMS = [
@@ -125,7 +126,9 @@ def _edit_first_item(seed: Path, change) -> str:  # type: ignore[no-untyped-def]
         (lambda item: item.update(updated="2026-13-45"), "updated"),  # impossible date
     ],
 )
-def test_malformed_record_is_refused_naming_file_record_and_field(tmp_path: Path, db_url: str, change, field: str) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_record_is_refused_naming_file_record_and_field(
+    tmp_path: Path, db_url: str, change: Callable[[Dict[str, Any]], object], field: str
+) -> None:
     seed = _seed_copy(tmp_path)
     file_name = _edit_first_item(seed, change)
     with pytest.raises(RegistryError) as error:
@@ -140,7 +143,7 @@ def test_duplicate_alias_across_items_is_refused(tmp_path: Path) -> None:
     seed = _seed_copy(tmp_path)
     path = sorted((seed / "items").glob("*.yaml"))[0]
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data["items"][1]["aliases"] = list(data["items"][1].get("aliases") or []) + [data["items"][0]["name"]]
+    data["items"][1]["aliases"] = [*(data["items"][1].get("aliases") or []), data["items"][0]["name"]]
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(RegistryError, match="已属于"):
         load_seed(seed)
@@ -152,7 +155,8 @@ def test_duplicate_alias_across_items_is_refused(tmp_path: Path) -> None:
         ("items: [\n  - name: 未闭合", "YAML 格式错误"),  # broken YAML
         ("- just\n- a list\n", "顶层应为映射"),  # wrong top level
         ("meta: {source: x, updated: 2026-01-01}\nitems: 5\n", "应为列表"),  # items not a list
-        ("meta: {source: x, updated: 2026-01-01}\nitems: ['<script>alert(1)</script>']\n", "应为映射"),  # hostile scalar
+        # hostile scalar
+        ("meta: {source: x, updated: 2026-01-01}\nitems: ['<script>alert(1)</script>']\n", "应为映射"),
     ],
 )
 def test_broken_files_are_refused_with_a_clear_message(tmp_path: Path, content: str, expected: str) -> None:
@@ -176,5 +180,5 @@ def test_bad_opening_hours_are_refused(tmp_path: Path) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["locations"][0]["hours"]["weekday"] = ["17:00-09:00"]
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(RegistryError, match="hours.weekday"):
+    with pytest.raises(RegistryError, match=r"hours\.weekday"):
         load_seed(seed)

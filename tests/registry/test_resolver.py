@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from typing import List, Tuple
+from typing import List
 
 import pytest
 

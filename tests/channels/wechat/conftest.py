@@ -121,7 +121,8 @@ class FakeWeChatApi:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 body = json.loads(raw.decode("utf-8") or "{}")
                 if url.path == "/cgi-bin/stable_token" and not fake.stable_missing:
-                    self._answer(200, fake._token({"endpoint": "stable", **body}, force=bool(body.get("force_refresh"))))
+                    self._answer(200, fake._token({"endpoint": "stable", **body},
+                                                  force=bool(body.get("force_refresh"))))
                 elif url.path == "/cgi-bin/message/custom/send":
                     self._answer(200, fake._send(query.get("access_token", ""), body, raw))
                 else:
@@ -244,7 +245,8 @@ class WeChatPeer:
             f"<MsgType><![CDATA[{msg_type}]]></MsgType>",
         ]
         for name, value in fields.items():
-            parts.append(f"<{name}>{value}</{name}>" if isinstance(value, (int, float)) else f"<{name}><![CDATA[{value}]]></{name}>")
+            parts.append(f"<{name}>{value}</{name}>" if isinstance(value, (int, float))
+                         else f"<{name}><![CDATA[{value}]]></{name}>")
         return "<xml>" + "".join(parts) + "</xml>"
 
     def text(self, content: str, openid: str = OPENID, msg_id: Optional[str] = None) -> str:
@@ -267,7 +269,7 @@ class WeChatPeer:
             query.update(encrypt_type="aes", msg_signature=envelope["MsgSignature"])
             encrypt = f"<Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt>"
             if mode == "safe":
-                body = f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>{encrypt}</xml>".encode("utf-8")
+                body = f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>{encrypt}</xml>".encode()
             else:  # compatible mode: plaintext fields and the ciphertext side by side
                 body = (xml[: -len("</xml>")] + encrypt + "</xml>").encode("utf-8")
         query.update(query_overrides)
@@ -369,8 +371,8 @@ def wechat_server(wechat_db: str, fake_wechat_api: FakeWeChatApi) -> Iterator[Ca
     threads: List[_ServerThread] = []
 
     def start(assistant: Optional[FakeAssistant] = None, **overrides: Any) -> RunningServer:
-        config = dict(token=TOKEN, appid=APPID, secret=SECRET, aes_key=AES_KEY, api_base=fake_wechat_api.base,
-                      reply_budget=4.0)
+        config = {"token": TOKEN, "appid": APPID, "secret": SECRET, "aes_key": AES_KEY,
+                  "api_base": fake_wechat_api.base, "reply_budget": 4.0}
         config.update(overrides)
         channel = WeChatInput(WeChatConfig(**config))
         assistant = assistant or FakeAssistant()

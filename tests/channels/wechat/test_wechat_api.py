@@ -24,7 +24,7 @@ def test_token_from_stable_token_cached_and_shared(wechat_db, fake_wechat_api) -
     assert len(fake_wechat_api.token_calls) == 1
     call = fake_wechat_api.token_calls[0]
     assert call["endpoint"] == "stable" and call["grant_type"] == "client_credential" and call["force_refresh"] is False
-    token, expires_at = repository.load_token(APPID)
+    token, _expires_at = repository.load_token(APPID)
     assert token == "ACCESS_TOKEN_1"
     # another worker (new client, same database) reuses the stored token without fetching
     assert asyncio.run(client(fake_wechat_api).send_text("oA", "三")).ok
@@ -35,7 +35,7 @@ def test_token_from_stable_token_cached_and_shared(wechat_db, fake_wechat_api) -
 
 def test_message_body_is_utf8_json(wechat_db, fake_wechat_api) -> None:
     asyncio.run(client(fake_wechat_api).send_text("oA", "社保卡"))
-    assert "社保卡".encode("utf-8") in fake_wechat_api.raw_bodies[0]
+    assert "社保卡".encode() in fake_wechat_api.raw_bodies[0]
     assert fake_wechat_api.send_calls[0]["body"] == {"touser": "oA", "msgtype": "text", "text": {"content": "社保卡"}}
 
 

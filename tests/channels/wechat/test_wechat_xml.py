@@ -64,7 +64,7 @@ def test_size_cap_and_encoding() -> None:
     with pytest.raises(XmlError, match="UTF-8"):
         parse_message("<xml><Content>中文</Content></xml>".encode("gbk"))
     # a declared foreign encoding does not change how the UTF-8 bytes are read
-    declared = '<?xml version="1.0" encoding="GBK"?><xml><Content>中文</Content></xml>'.encode("utf-8")
+    declared = '<?xml version="1.0" encoding="GBK"?><xml><Content>中文</Content></xml>'.encode()
     assert parse_message(declared)["Content"] == "中文"
 
 
