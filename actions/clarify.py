@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import List, Text
+from typing import List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 class ActionClarify(Action):
     """Answers a clearly named item, offers real candidates, then offers a person."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_clarify"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:

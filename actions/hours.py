@@ -16,12 +16,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.config import get_settings
 from bot.hours import now_local, parse_when
-from bot.registry.live import live_registry
 from bot.hours.halls import HallInfo, hall_answer, halls_overview
 from bot.hours.phrases import wants_schedule
 from bot.opendata.answers import normalize_text
 from bot.opendata.dialogue import entity_values
 from bot.opendata.facilities import find_district, normalize_district
+from bot.registry.live import live_registry
 
 logger = logging.getLogger(__name__)
 

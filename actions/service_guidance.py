@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -60,7 +60,7 @@ class Turn:
     aspect: str
 
     @classmethod
-    def of(cls, tracker: Tracker, aspect: Optional[str] = None) -> "Turn":
+    def of(cls, tracker: Tracker, aspect: Optional[str] = None) -> Turn:
         return cls(text=latest_text(tracker), verdict=registry_verdict(tracker),
                    service=tracker.get_slot("service"), service_changed=slot_set_this_turn(tracker, "service"),
                    situation=tracker.get_slot("situation"), district=tracker.get_slot("district"),
@@ -164,7 +164,7 @@ def _ask_service(names: List[str]) -> Reply:
 class ActionAnswerService(Action):
     """Answers the asked aspect of the item the message (or the conversation) is about."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_service"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:

@@ -92,7 +92,8 @@ def test_runner_compares_intent_entities_actions_slots_and_reply() -> None:
     problems, seen = check_turn(story.turns[0], events, 0)
     assert seen == len(events)
     assert [p.split(":")[0] for p in problems] == [
-        "intent", "entity", "actions", "slot service before the first action", "slot situation after utter_ok", "bot reply"]
+        "intent", "entity", "actions", "slot service before the first action", "slot situation after utter_ok",
+        "bot reply"]
     assert "NLU predicted ask_materials" in problems[0]
     assert "district=\"南港区\"" in problems[1]
     assert "居住证签注" in problems[3] and "居住证首次申领" in problems[3]

@@ -11,7 +11,7 @@ district names ("南港" → "南港区"), or found in the text when DIET missed
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -33,8 +33,8 @@ class RegistryEntities(GraphComponent):
     """Resolves the service and district of every message against the live registry."""
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "RegistryEntities":
+    def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> RegistryEntities:
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -23,10 +23,12 @@ def source_line(item: ItemView) -> str:
 def time_limit(item: ItemView, situation: Optional[SituationView]) -> str:
     if situation is None and any(s.promised_limit_days is not None for s in item.situations):
         # no situation known: every situation's limit, so nobody is asked for it
-        per = [f"{s.name} {_days(s.promised_limit_days if s.promised_limit_days is not None else item.promised_limit_days)}"
+        per = [f"{s.name} "
+               f"{_days(s.promised_limit_days if s.promised_limit_days is not None else item.promised_limit_days)}"
                for s in item.situations]
         return "按情形不同：" + "；".join(per)
-    promised = situation.promised_limit_days if situation and situation.promised_limit_days is not None else item.promised_limit_days
+    promised = (situation.promised_limit_days if situation and situation.promised_limit_days is not None
+                else item.promised_limit_days)
     text = "即办件，材料齐全当场办结" if promised == 0 else f"承诺 {promised} 个工作日内办结"
     note = (item.limit_note or "").rstrip("。；; ")
     if note:  # the note carries the law's own wording, which is not always in working days

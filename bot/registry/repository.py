@@ -6,13 +6,13 @@ the session closes, e.g. inside an action that formats an answer.
 from __future__ import annotations
 
 import logging
-from typing import List, Optional, Sequence
+from typing import List, Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.db import session_scope
-from bot.registry.models import Location, Material, ServiceItem, Situation
+from bot.registry.models import Location, Material, ServiceItem
 
 logger = logging.getLogger(__name__)
 

@@ -60,15 +60,19 @@ STOP_WORDS: FrozenSet[str] = frozenset("""
 网上 线上 网上办 在线 手机 app APP 窗口 现场 线下 地方 地点 地址 电话 预约
 吗 呢 吧 啊 呀 哦 嘛 么 了 的 地 着 过 之 呗 哈 诶
 我 我们 我家 俺 咱 你 您 你们 他 她 它 他们 她们 自己 本人 大家 人
-想 想要 打算 准备 希望 还 还是 和 与 及 以及 或 或者 也 都 就 才 又 再 在 到 去 来 给 让 被 把 对 从 向 跟 同 为 为了 关于
-有 没有 没 是 不是 不 一下 一个 个 这个 那个 这 那 这样 那样 现在 已经 刚 刚刚 如果 因为 所以 但是 但 而且 然后 之后 以后 后 前 时候 时
-下来 起来 出来 一 二 三 两 些 一些 很 太 比较 非常 特别 最 多 少 好 可 上 下 中 里 内 外 其他 相关 情况 问题 事 事情 事儿 一件
+想 想要 打算 准备 希望 还 还是 和 与 及 以及 或 或者 也 都 就 才 又 再 在 到 去 来 给 让 被 把 对 从 向 跟 同
+为 为了 关于
+有 没有 没 是 不是 不 一下 一个 个 这个 那个 这 那 这样 那样 现在 已经 刚 刚刚 如果 因为 所以 但是 但 而且
+然后 之后 以后 后 前 时候 时
+下来 起来 出来 一 二 三 两 些 一些 很 太 比较 非常 特别 最 多 少 好 可 上 下 中 里 内 外 其他 相关 情况 问题
+事 事情 事儿 一件
 江州 江州市 本市 我市 市里 市 区 区里 当地 本地
 """.split())
 
 _PUNCT = re.compile(r"^[\W_\d]+$")
 # a word made only of these characters asks how or where ("去哪办", "要啥", "咋办") — never what
-_FUNCTION_CHARS = frozenset("去哪办在要啥么怎咋吗呢吧啊呀了的得地能可以个这那我你您还也都就才又再来给让被把对从向跟同有没是不下多少几")
+_FUNCTION_CHARS = frozenset("去哪办在要啥么怎咋吗呢吧啊呀了的得地能可以个这那我你您还也都就才又再来给让被把对"
+                            "从向跟同有没是不下多少几")
 _CLAUSES = re.compile(r"[，,。.？?！!；;：:\s]+")
 # a clause with one of these is the one that asks; the others give the resident's context
 _ASKING = re.compile(r"吗|么|怎|什么|啥|哪|几|多少|多久|多长|能不能|可不可以|是否|要不要|行不行|呢|如何|\?|？")
@@ -137,7 +141,7 @@ class Resolver:
 
     def __init__(self, records: Sequence[ItemRecord], dictionaries: Iterable[Path] = (),
                  places: Iterable[str] = (), variants: Optional[Dict[str, Tuple[str, ...]]] = None,
-                 calibration: Optional["Calibration"] = None) -> None:
+                 calibration: Optional[Calibration] = None) -> None:
         self.records = {r.code: r for r in records}
         self.calibration = calibration
         self._variants = variants or {}
@@ -259,7 +263,7 @@ class Resolver:
         if whole:
             return 0.9, max(whole, key=len)
         best, via = 0.0, ""
-        for name, words in profile.name_words:
+        for _name, words in profile.name_words:
             if not words:
                 continue
             shared = [w for w in words if w in present]
@@ -334,7 +338,8 @@ class Resolver:
         scored.sort(key=lambda c: (-c.score, -c.naming, c.code))
         if not scored or max(c.naming for c in scored) == 0.0:
             # nothing named: "那要多久" or a matter with no item ("灾害后饮食")
-            outcome = "decline" if self._is_a_matter(terms, scored, focus) else "none"
+            # words no item explains at all ("麻婆豆腐") are a matter outside the guide, too
+            outcome = "decline" if not scored or self._is_a_matter(terms, scored, focus) else "none"
             return Resolution(outcome, tuple(scored[:3]), tuple(terms), tuple(terms))
         best = scored[0]
         unexplained = tuple(t for t in terms if not self._explains(self._by_code(best.code), t))
@@ -447,7 +452,7 @@ def _idf_table() -> Tuple[Dict[str, float], float]:
     """jieba's IDF table (rarer words weigh more); loaded once per process."""
     global _IDF_CACHE
     if _IDF_CACHE is None:
-        from jieba.analyse.tfidf import IDFLoader, DEFAULT_IDF
+        from jieba.analyse.tfidf import DEFAULT_IDF, IDFLoader
 
         loader = IDFLoader(DEFAULT_IDF)
         _IDF_CACHE = (dict(loader.idf_freq), float(loader.median_idf))
@@ -485,4 +490,4 @@ def load_variants(path: Path) -> Dict[str, Tuple[str, ...]]:
     return variants
 
 
-__all__ = ["load_variants", "ItemRecord", "Candidate", "Resolution", "Resolver", "records_from_items", "STOP_WORDS"]
+__all__ = ["STOP_WORDS", "Candidate", "ItemRecord", "Resolution", "Resolver", "load_variants", "records_from_items"]

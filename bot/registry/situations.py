@@ -23,5 +23,6 @@ def match_situation(item: ItemView, text: str) -> Optional[SituationView]:
     if best:
         return best[1]
     names = {s.name: s for s in item.situations}
-    found = process.extractOne(text, list(names), scorer=fuzz.partial_ratio, score_cutoff=80) if names and text else None
+    found = (process.extractOne(text, list(names), scorer=fuzz.partial_ratio, score_cutoff=80)
+             if names and text else None)
     return names[found[0]] if found else None

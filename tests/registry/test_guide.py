@@ -9,7 +9,8 @@ from bot.registry.views import ItemView, LocationView, MaterialView, SituationVi
 
 HOURS = {"weekday": ("09:00-12:00", "13:30-17:00"), "saturday": (), "sunday": (), "holiday": ()}
 CITY = LocationView("city", "江州市市民中心", None, "江州市人民路1号", "0000-1", HOURS, "")
-EAST = LocationView("dh", "江州市东湖区政务服务中心", "东湖区", "东湖区湖滨路88号", "0000-2", HOURS, "每月最后一个周六上午办公")
+EAST = LocationView("dh", "江州市东湖区政务服务中心", "东湖区", "东湖区湖滨路88号", "0000-2", HOURS,
+                    "每月最后一个周六上午办公")
 WORK = SituationView(1, "work", "合法稳定就业", ("上班",), None, None)
 STUDY = SituationView(2, "study", "连续就读", ("上学",), 3, "工本费10元")
 
