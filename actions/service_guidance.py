@@ -86,7 +86,8 @@ def service_reply(turn: Turn) -> Reply:
             return _decline(turn.verdict)
         if turn.service and outcome in ("none", "unavailable"):
             return _not_found()
-        return _ask_service(names)
+        # only items the message names are offered; a word like "住" names none
+        return _ask_service([c["name"] for c in candidates if c.get("naming", 0) > 0])
     events: List[EventType] = []
     if item.name != turn.service:
         events.append(SlotSet("service", item.name))
