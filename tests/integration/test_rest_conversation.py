@@ -25,7 +25,7 @@ def test_materials_then_follow_ups_keep_the_service(chat: Chat) -> None:
     assert "居住证首次申领" in text and "所需材料" in text and SOURCE.search(text)
 
     later = chat.say("那要多久？")
-    assert "居住证首次申领" in later and "工作日" in later or "即办" in later
+    assert ("居住证首次申领" in later and "工作日" in later) or "即办" in later
     fee = chat.say("要钱吗")
     assert "居住证首次申领" in fee and "收费" in fee
 
