@@ -10,11 +10,12 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 # Rasa 3.6 supports Python 3.8-3.10: find a 3.10 on PATH or installed by pyenv.
 find_python = $(firstword $(foreach c,python3.10 $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10) $(wildcard /usr/local/bin/python3.10 /usr/bin/python3.10),$(shell $(c) -c 'import sys; print("$(c)" if sys.version_info[:2] == (3, 10) else "")' 2>/dev/null)))
 
-.PHONY: help setup venv node browser data model run test bench clean
+.PHONY: help setup venv node browser data model run lint test bench clean
 
 help:
 	@echo "make run    — 安装依赖、导入数据、必要时训练模型，然后启动助手"
-	@echo "make test   — 同样的准备，然后运行全部测试"
+	@echo "make test   — 同样的准备，然后运行代码检查（make lint）和全部测试"
+	@echo "make lint   — 代码检查：ruff（bot、actions、tests）和 mypy（bot、actions）"
 	@echo "make bench  — 性能基准（与 rasa init 示例机器人对比）"
 
 $(VENV)/.installed: requirements.txt requirements-test.txt
@@ -55,11 +56,15 @@ model: setup
 run: model
 	$(PY) -m bot run
 
-test: model browser
+# Static checks; configuration in pyproject.toml.
+lint: venv
+	$(PY) -m ruff check bot actions tests && $(PY) -m mypy bot actions
+
+test: model browser lint
 	$(PY) -m pytest
 
 bench: model
 	$(PY) -m tests.bench.latency
 
 clean:
-	rm -rf var models/*.tar.gz models/*.sha256 .pytest_cache results
+	rm -rf var models/*.tar.gz models/*.sha256 .pytest_cache .ruff_cache .mypy_cache results
