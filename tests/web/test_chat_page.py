@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 import requests
+import yaml
 from playwright.sync_api import Page, expect, sync_playwright
+
+from bot.registry.models import ServiceItem
+from tests.support.chat import Chat
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -37,23 +43,59 @@ def _ask(page: Page, text: str) -> None:
     page.keyboard.press("Enter")
 
 
+def _response(name: str) -> str:
+    """The text of a response of domain.yml (each used here has one variant)."""
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    (variant,) = domain["responses"][name]
+    return str(variant["text"])
+
+
+def _item(name: str) -> ServiceItem:
+    """A registry item as the stack serves it (the session database the stack was started on)."""
+    from bot.db import session_scope
+    from bot.registry.repository import RegistryRepository
+
+    with session_scope() as session:
+        item = RegistryRepository(session).item_by_name(name)
+    assert item is not None, f"{name} is not in the registry"
+    return item
+
+
 def test_resident_asks_and_clicks_a_button(page: Page, tmp_path: Path) -> None:
+    """Typed "提取公积金要带什么", then clicked the first situation button the bot offered."""
+    item = _item("住房公积金提取")
     _ask(page, "提取公积金要带什么")
-    bot = page.locator(".msg.bot")
-    expect(bot.nth(1)).to_be_visible(timeout=60_000)
-    choice = page.locator(".msg.bot .buttons button").first
-    expect(choice).to_be_visible(timeout=60_000)
-    choice.click()
-    expect(page.locator(".msg.bot").last).to_contain_text("所需材料", timeout=60_000)
-    expect(page.locator(".msg.bot").last).to_contain_text("数据来源")
+    # the bubble asking the item's own situation question, with one button per situation
+    asked = page.locator(".msg.bot").filter(has_text=item.situation_question)
+    expect(asked).to_have_count(1, timeout=60_000)
+    expect(asked.locator(".buttons button")).to_have_text([s.name for s in item.situations])
+    situation = item.situations[0]
+    shown = page.locator(".msg.bot").count()
+    asked.locator(".buttons button").first.click()
+    expect(page.locator(".msg.user").last).to_contain_text(situation.name)  # shows the title, not the payload
+    answer = page.locator(".msg.bot").nth(shown)  # the first bot bubble after the click
+    expect(answer).to_contain_text(item.name, timeout=60_000)
+    expect(answer).to_contain_text(situation.name)
+    materials = [m.name for m in item.materials if m.situation_id in (None, situation.id)]
+    assert len(materials) > 2
+    for name in materials:
+        expect(answer).to_contain_text(name)
+    expect(answer).to_contain_text(item.source)
+    expect(answer).to_contain_text(item.updated.isoformat())
     page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
 
 
-def test_text_is_never_rendered_as_html(page: Page) -> None:
+def test_text_is_never_rendered_as_html(page: Page, rasa_stack) -> None:  # type: ignore[no-untyped-def]
+    """Typed an <img onerror> and a <b> tag; the page shows the bot's reply to exactly that text
+    (the same reply the REST webhook gives in a fresh conversation), as text."""
     hostile = '<img src=x onerror="window.hacked=1"><b>粗体</b>'
+    expected = Chat(rasa_stack.rasa_url).send(hostile)
+    assert expected and expected[0].get("text"), expected
     _ask(page, hostile)
     expect(page.locator(".msg.user").last).to_contain_text(hostile)
-    expect(page.locator(".msg.bot")).to_have_count(2, timeout=60_000)
+    reply = page.locator(".msg.bot").nth(1)
+    expect(reply).to_contain_text(expected[0]["text"], timeout=60_000)
+    expect(reply.locator(".buttons button")).to_have_text([b["title"] for b in expected[0].get("buttons", [])])
     assert page.locator(".messages img, .messages b").count() == 0
     assert page.evaluate("window.hacked === undefined")
 
@@ -73,17 +115,25 @@ def test_keyboard_and_screen_reader_basics(page: Page) -> None:
 
 
 def test_server_push_reaches_the_open_page(page: Page, rasa_stack) -> None:  # type: ignore[no-untyped-def]
-    """A message the server sends later (as staff replies will) appears without a request."""
+    """A message the server sends later (as staff replies will) appears without a request.
+
+    Typed "你好" (answered with utter_greet), then, with nothing typed, the server triggers the
+    goodbye intent for this session: its utter_goodbye text, unlike anything the page showed
+    before, must appear in the open page.
+    """
+    greeting, goodbye = _response("utter_greet"), _response("utter_goodbye")
+    assert goodbye != greeting
     _ask(page, "你好")
-    expect(page.locator(".msg.bot")).to_have_count(2, timeout=60_000)
+    expect(page.locator(".msg.bot").nth(1)).to_contain_text(greeting, timeout=60_000)
     session = page.evaluate("window.localStorage.getItem('jz-assistant-session')")
     assert session
-    # a reminder pushed through Rasa's own output channel to the socket room of this session
+    # a message pushed through Rasa's own output channel to the socket room of this session
     resp = requests.post(f"{rasa_stack.rasa_url}/conversations/{session}/trigger_intent",
                          params={"output_channel": "socketio", "token": rasa_stack.api_token},
-                         json={"name": "greet"}, timeout=30)
+                         json={"name": "goodbye"}, timeout=30)
     assert resp.status_code == 200, resp.text
-    expect(page.locator(".msg.bot")).to_have_count(3, timeout=60_000)
+    expect(page.locator(".msg.bot").nth(2)).to_contain_text(goodbye, timeout=60_000)
+    expect(page.locator(".msg.bot")).to_have_count(3)
 
 
 def test_page_serves_no_external_assets(rasa_stack) -> None:  # type: ignore[no-untyped-def]
