@@ -58,13 +58,15 @@ class Turn:
     situation: Optional[str]
     district: Optional[str]
     aspect: str
+    district_changed: bool = False
 
     @classmethod
     def of(cls, tracker: Tracker, aspect: Optional[str] = None) -> Turn:
         return cls(text=latest_text(tracker), verdict=registry_verdict(tracker),
                    service=tracker.get_slot("service"), service_changed=slot_set_this_turn(tracker, "service"),
                    situation=tracker.get_slot("situation"), district=tracker.get_slot("district"),
-                   aspect=aspect or tracker.get_slot("aspect") or "guide")
+                   aspect=aspect or tracker.get_slot("aspect") or "guide",
+                   district_changed=slot_set_this_turn(tracker, "district"))
 
 
 def service_reply(turn: Turn) -> Reply:
@@ -87,7 +89,10 @@ def service_reply(turn: Turn) -> Reply:
         if turn.service and outcome in ("none", "unavailable"):
             return _not_found()
         # only items the message names are offered; a word like "住" names none
-        return _ask_service([c["name"] for c in candidates if c.get("naming", 0) > 0])
+        reply = _ask_service([c["name"] for c in candidates if c.get("naming", 0) > 0])
+        if turn.district_changed and turn.district:
+            reply.text = f"好的，记下了：您在{turn.district}。{reply.text}"
+        return reply
     events: List[EventType] = []
     if item.name != turn.service:
         events.append(SlotSet("service", item.name))

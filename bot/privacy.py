@@ -13,8 +13,9 @@ from typing import Any
 # A number starts after a non-alphanumeric character, or right after a JSON escape such as
 # "\u53f7" (Rasa's debug logs write Chinese text JSON-escaped, so "号13812345678" appears as
 # "\u53f713812345678").
-_START = r"(?:(?<=\\u[0-9a-fA-F]{4})|(?<![0-9A-Za-z]))"
-_START_DIGIT = r"(?:(?<=\\u[0-9a-fA-F]{4})|(?<!\d))"
+# The digits after a decimal point ("confidence": 0.9971204638481140) are never a number to mask.
+_START = r"(?:(?<=\\u[0-9a-fA-F]{4})|(?<![0-9A-Za-z])(?<!\d\.))"
+_START_DIGIT = r"(?:(?<=\\u[0-9a-fA-F]{4})|(?<!\d)(?<!\d\.))"
 # 18-digit resident ID (last may be X) and the old 15-digit form
 _ID_CARD = re.compile(_START + r"([1-9]\d{5})(?:\d{8}|\d{6})\d{3}[0-9Xx](?![0-9A-Za-z])|" + _START_DIGIT
                       + r"([1-9]\d{5})\d{9}(?!\d)")

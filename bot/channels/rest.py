@@ -6,12 +6,15 @@ from typing import Any, Awaitable, Callable, Dict, Optional
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
-from sanic import Blueprint
+from sanic import Blueprint, response
 from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from bot.channels.guard import guard_message
 
 logger = logging.getLogger(__name__)
+
+MAX_SENDER_CHARS = 128
 
 
 class GuardedRestInput(RestInput):
@@ -33,13 +36,33 @@ class GuardedRestInput(RestInput):
         return self.name()
 
     async def _extract_sender(self, req: Request) -> Optional[str]:
-        body = req.json if isinstance(req.json, dict) else {}
-        sender = body.get("sender")
-        return str(sender)[:128] if sender not in (None, "") else "default"
+        return str(req.json["sender"])  # checked by the blueprint's middleware
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def guarded(message: UserMessage) -> Any:
             message.text = guard_message(message.text, message.metadata)
             return await on_new_message(message)
 
-        return super().blueprint(guarded)
+        blueprint = super().blueprint(guarded)
+
+        @blueprint.middleware("request")
+        async def refuse_bodies_without_a_conversation(request: Request) -> Optional[HTTPResponse]:
+            """Without a usable sender every bad request would share one conversation ("default")."""
+            if request.method != "POST" or not request.path.endswith("/webhook"):
+                return None
+            problem = body_problem(request.json)
+            return response.json({"error": problem}, status=400) if problem else None
+
+        return blueprint
+
+
+def body_problem(body: Any) -> Optional[str]:
+    """Why a webhook body cannot be a resident's message, or None when it can."""
+    if not isinstance(body, dict):
+        return '请求体应为 JSON 对象：{"sender": "会话编号", "message": "文字"}'
+    sender = body.get("sender")
+    if isinstance(sender, bool) or not isinstance(sender, (str, int)) or str(sender).strip() == "":
+        return "缺少 sender（会话编号，字符串）"
+    if len(str(sender)) > MAX_SENDER_CHARS:
+        return f"sender 超过 {MAX_SENDER_CHARS} 个字符"
+    return None

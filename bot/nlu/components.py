@@ -99,7 +99,8 @@ class EmptyMessageClassifier(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            if not any(ch.isalnum() for ch in text):
+            # no letters at all (empty, emoji, digits only such as "12345"): nothing to answer
+            if not any(ch.isalpha() for ch in text):
                 message.set(INTENT, {INTENT_NAME_KEY: "nlu_fallback", PREDICTED_CONFIDENCE_KEY: 1.0},
                             add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [{INTENT_NAME_KEY: "nlu_fallback", PREDICTED_CONFIDENCE_KEY: 1.0}],

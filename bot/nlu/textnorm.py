@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 MAX_CHARS = 500
 _WS_RE = re.compile(r"\s+")
 _LEADING_SLASHES = re.compile(r"^[/\s]+")
+_TYPED_COMMAND = re.compile(r"^[\s/／\u200b]*[／/][\s/／\u200b]*[A-Za-z_]+\s*(\{.*\})?\s*$", re.DOTALL)
 _PINYIN_SPAN_RE = re.compile(r"[A-Za-z][A-Za-z' ]*[A-Za-z]|[A-Za-z]")
 _KEEP_CATEGORIES = {"Lu", "Ll", "Lt", "Lm", "Lo", "Nd", "Nl", "No", "Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po",
                     "Sm", "Sc", "Zs"}
@@ -151,6 +152,10 @@ class Normalizer:
         if text.startswith("/"):
             # a button payload the channel let through; Rasa's RegexMessageHandler reads it later
             return text
+        if _TYPED_COMMAND.match(text):
+            # a Rasa command a resident typed ("／restart", escaped by the channel) says nothing to
+            # answer: no words are left, so the bot asks for words instead of guessing an intent
+            return ""
         text = text[: self.max_chars * 4]
         text = strip_symbols(simplified(halfwidth(text)))
         text = collapse_spaces(text)

@@ -51,7 +51,7 @@ VARIANT_PENALTY = 0.2  # the question asks for a kind of handling (补领, 注�
 # Words that say what kind of answer is wanted, or are function words: they never decide
 # which matter a question is about. General Chinese, not per-item.
 STOP_WORDS: FrozenSet[str] = frozenset("""
-那 那么 那要 这么 怎么着 一般 大概 大约 具体
+那 那么 那要 这么 怎么着 一般 大概 大约 具体 咋整 咋搞 怎么整 怎么搞 咋处理 怎么处理 咋回事
 怎么 怎样 怎么样 咋 咋办 怎么办 怎么弄 咋弄 如何 请问 问一下 问下 问问 咨询 想问 想咨询 您好 你好 谢谢 麻烦
 需要 需 要 得 该 应该 必须 能 能不能 可以 可不可以 能否 是否 会 会不会 有没有 是不是 行不行 好不好
 什么 啥 啥子 哪些 哪个 哪里 哪儿 哪 在哪 去哪 去哪里 多久 多长时间 多长 时间 几天 多少 多少钱 几 几个

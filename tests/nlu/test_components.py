@@ -142,10 +142,15 @@ def test_a_button_payload_is_kept_exactly(normalizer: ChineseNormalizer, payload
 
 @pytest.mark.parametrize("escaped", ["／restart", "／／restart", "  ／restart", "／session_start"])
 def test_an_escaped_slash_does_not_turn_back_into_a_command(normalizer: ChineseNormalizer, escaped: str) -> None:
-    """Hostile: what the channel guard made of a typed "/restart"; full-width→half-width must not revive it."""
+    """Hostile: what the channel guard made of a typed "/restart"; full-width→half-width must not
+    revive it, and a typed command leaves no words, so the bot asks for words instead of guessing."""
     (text,) = texts_after(normalizer, escaped)
-    assert not text.startswith("/")
-    assert "restart" in text or "session_start" in text
+    assert text == ""
+
+
+def test_an_escaped_slash_before_real_words_keeps_the_words(normalizer: ChineseNormalizer) -> None:
+    (text,) = texts_after(normalizer, "／我要办护照")
+    assert text == "我要办护照"
 
 
 @pytest.mark.parametrize("raw", ["办" * 10_000, "护照" * 3_000 + "😀" * 3_000, "ａ" * 5_000, "护 " * 5_000])
@@ -304,12 +309,21 @@ def test_empty_and_emoji_only_messages_become_nlu_fallback(normalizer: ChineseNo
     assert parsed[INTENT] == fallback and parsed[ENTITIES] == []
 
 
+@pytest.mark.parametrize("raw", ["1", "１", "12345", "3.14", "110"])
+def test_digits_alone_are_not_understood(normalizer: ChineseNormalizer, empty_classifier: EmptyMessageClassifier,
+                                         raw: str) -> None:
+    """Tried: numbers alone (a resident typing 12345 was answered with a goodbye by DIET)."""
+    (text,) = texts_after(normalizer, raw)
+    (message,) = run(empty_classifier, text)
+    assert message.get(INTENT)[INTENT_NAME_KEY] == "nlu_fallback"
+
+
 def test_a_message_without_text_is_not_understood(empty_classifier: EmptyMessageClassifier) -> None:
     (message,) = run(empty_classifier, None)
     assert message.get(INTENT)[INTENT_NAME_KEY] == "nlu_fallback"
 
 
-@pytest.mark.parametrize("raw", ["护照", "a", "1", "ETC", "１", "shebaoka", "/affirm", "护照😀", "?护"])
+@pytest.mark.parametrize("raw", ["护照", "a", "ETC", "shebaoka", "/affirm", "护照😀", "?护", "12345护照"])
 def test_a_message_with_words_keeps_the_classifier_result(normalizer: ChineseNormalizer,
                                                           empty_classifier: EmptyMessageClassifier,
                                                           raw: str) -> None:
