@@ -1,12 +1,18 @@
 """Session fixtures: a real database with the seed imported, and the real running stack."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
+# sanic.app (imported by rasa and rasa_sdk) adds filterwarnings("once", DeprecationWarning) when it
+# is first imported. Imported while pytest collects a test module, that filter outranks pytest.ini's
+# "ignore" for the rest of that step and third-party deprecation noise is reported; imported here,
+# before collection starts, it stays below pytest.ini's filters.
+import sanic.app  # noqa: F401
+
+from tests.support.database import fresh_database
 from tests.support.stack import WECHAT_TEST_ENV, free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -15,29 +21,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A fresh SQLite database with the registry seed and open-data snapshots imported."""
-    from bot.config import get_settings
-    from bot.registry.importer import import_registry
-    from bot.stores import create_all
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'assistant.db'}"
-    previous = os.environ.get("DATABASE_URL")
-    os.environ["DATABASE_URL"] = url
-    get_settings.cache_clear()
-    create_all(url)
-    import_registry(get_settings().registry_dir)
-    _sync_opendata()
-    yield url
-    if previous is None:
-        os.environ.pop("DATABASE_URL", None)
-    else:
-        os.environ["DATABASE_URL"] = previous
-    get_settings.cache_clear()
-
-
-def _sync_opendata() -> None:
-    from bot.__main__ import main
-
-    assert main(["opendata", "sync", "--quiet"]) == 0, "open-data sync of the sample snapshots failed"
+    with fresh_database(tmp_path_factory.mktemp("db") / "assistant.db", seed=True, opendata=True) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

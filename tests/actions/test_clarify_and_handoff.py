@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from actions.clarify import ActionClarify
 from actions.handoff import ActionOfferHuman, ActionRespondComplaint
-from tests.actions.conftest import make_tracker, run_action
+from tests.support.trackers import make_tracker, run_action
 
 
 def test_clarify_offers_the_real_candidates_as_buttons() -> None:

@@ -12,7 +12,8 @@ from actions.opendata import ActionAnswerFacility
 from bot.config import PROJECT_ROOT
 from bot.hours import TZ
 from bot.opendata.store import load_dataset
-from tests.opendata.support import make_tracker, run_action, sync_sample_snapshots, use_database
+from tests.support.database import fresh_database
+from tests.support.trackers import make_tracker, run_action, texts
 
 NOW = datetime(2026, 11, 4, 14, 5, tzinfo=TZ)
 SNAPSHOTS = PROJECT_ROOT / "data" / "opendata" / "snapshots"
@@ -22,8 +23,7 @@ HOSPITAL_SOURCE = "数据来源：医疗机构名录（江州市公共数据开�
 @pytest.fixture(scope="module", autouse=True)
 def cache_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A temporary database whose cache was filled by syncing the sample portal."""
-    with use_database(tmp_path_factory.mktemp("facility") / "facility.db") as url:
-        sync_sample_snapshots()
+    with fresh_database(tmp_path_factory.mktemp("facility") / "facility.db", opendata=True) as url:
         yield url
 
 
@@ -33,10 +33,12 @@ def snapshot(name: str) -> List[dict]:
 
 def ask(text: str, entities: List[dict] = (), slots: Optional[dict] = None,  # type: ignore[assignment]
         metadata: Optional[dict] = None, now: datetime = NOW) -> tuple:
+    # resolve=False: the facility action never reads the verdict
     messages, events = run_action(ActionAnswerFacility(clock=lambda: now),
-                                  make_tracker(text, "ask_facility", list(entities), slots, metadata))
-    assert len(messages) == 1 and messages[0].strip()
-    return messages[0], events
+                                  make_tracker(text, "ask_facility", list(entities), slots, metadata, resolve=False))
+    said = texts(messages)
+    assert len(said) == 1 and said[0].strip()
+    return said[0], events
 
 
 def test_top_hospitals_in_a_district() -> None:
@@ -159,7 +161,7 @@ def test_stale_cache_still_answers_with_its_date() -> None:
 
 
 def test_dataset_not_cached_is_answered_with_the_hotline(tmp_path: Path) -> None:
-    with use_database(tmp_path / "empty.db"):
+    with fresh_database(tmp_path / "empty.db"):
         text, events = ask("东湖区有哪些三甲医院", [{"entity": "district", "value": "东湖区"},
                                                 {"entity": "facility", "value": "三甲医院"}])
     assert text == ("抱歉，三甲医院的数据暂时无法获取（开放数据正在更新或暂不可用），请稍后再试，"
@@ -175,7 +177,7 @@ def test_a_failed_sync_keeps_the_bot_answering_from_the_cache(tmp_path: Path) ->
 
     server = FakeCkan().start()
     try:
-        with use_database(tmp_path / "down.db"):
+        with fresh_database(tmp_path / "down.db"):
             server.add("res", clinic_records(6), package="pkg", modified="2026-10-01T00:00:00")
             dataset = {**clinic_dataset("res", package="pkg"), "title": "医疗机构名录"}
             portal = write_portal(tmp_path / "portal.yml", server.url, {"hospitals": dataset})

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from actions.service_guidance import ActionAnswerService
-from tests.actions.conftest import make_tracker, run_action
+from tests.support.trackers import make_tracker, run_action
 
 SOURCE_LINE = re.compile(r"数据来源：.+更新于 \d{4}-\d{2}-\d{2}")
 

@@ -9,11 +9,7 @@ what the processor and RegexMessageHandler use), not by a re-implementation of i
 """
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
-import threading
-import uuid
 from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
@@ -31,6 +27,7 @@ from bot.channels.guard import (
     guard_message,
     is_allowed_button,
 )
+from tests.support.channel_server import serve_channels
 
 BUTTON = {"button": True}
 
@@ -266,68 +263,14 @@ class _Recorder:
         await self(message)
 
 
-class _SanicThread:
-    """A Sanic app on 127.0.0.1 served by its own loop in a daemon thread."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.loop = asyncio.new_event_loop()
-        self.ready = threading.Event()
-        self.error: Optional[BaseException] = None
-        self.server: Any = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        try:
-            self.server = self.loop.run_until_complete(
-                self.app.create_server(sock=self.sock, return_asyncio_server=True, access_log=False))
-            self.loop.run_until_complete(self.server.startup())
-            self.loop.run_until_complete(self.server.before_start())
-            self.loop.run_until_complete(self.server.after_start())
-        except BaseException as exc:  # surfaced by start()
-            self.error = exc
-            self.ready.set()
-            return
-        self.ready.set()
-        self.loop.run_forever()
-
-    def start(self) -> None:
-        self.thread.start()
-        self.ready.wait(20)
-        if self.error:
-            raise self.error
-
-    def stop(self) -> None:
-        async def shutdown() -> None:
-            self.server.close()
-            await self.server.wait_closed()
-
-        if self.server is not None:
-            asyncio.run_coroutine_threadsafe(shutdown(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-
-
 @pytest.fixture
 def rest_webhook() -> Iterator[tuple]:
     """GuardedRestInput registered the way Rasa registers input channels, in a real Sanic server."""
-    from rasa.core.channels.channel import register
-    from sanic import Sanic
-
     from bot.channels.rest import GuardedRestInput
 
-    Sanic.test_mode = True  # several apps in one process (see tests/channels/wechat/conftest.py)
     recorder = _Recorder()
-    app = Sanic(f"guard_test_{uuid.uuid4().hex[:12]}", configure_logging=False)
-    app.ctx.agent = recorder
-    register([GuardedRestInput()], app, route="/webhooks/")
-    server = _SanicThread(app)
-    server.start()
-    yield f"http://127.0.0.1:{server.port}/webhooks/rest/webhook", recorder
+    server = serve_channels([GuardedRestInput()], recorder, name="guard_test")
+    yield f"{server.url}/webhooks/rest/webhook", recorder
     server.stop()
 
 

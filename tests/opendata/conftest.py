@@ -6,7 +6,8 @@ from typing import Iterator
 
 import pytest
 
-from tests.opendata.support import FakeCkan, use_database
+from tests.opendata.support import FakeCkan
+from tests.support.database import fresh_database
 
 
 @pytest.fixture
@@ -19,5 +20,5 @@ def ckan() -> Iterator[FakeCkan]:
 @pytest.fixture
 def fresh_db(tmp_path: Path) -> Iterator[str]:
     """An empty database (all tables, no rows) used by everything in the test."""
-    with use_database(tmp_path / "opendata.db") as url:
+    with fresh_database(tmp_path / "opendata.db") as url:
         yield url

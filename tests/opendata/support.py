@@ -1,25 +1,19 @@
-"""Test support for open data: a CKAN-compatible HTTP server with faults, databases, trackers.
+"""Test support for open data: a CKAN-compatible portal with faults, and small invented data sets.
 
-The server is a real ``http.server`` on 127.0.0.1 in a background thread: real HTTP, real
-paging (``offset``/``limit``, ``total``, ``_links.next``), the CKAN envelope, and one switch per
-fault the sync must survive.
+The portal is the shared real HTTP server (tests/support/fake_http.py) on 127.0.0.1: real HTTP,
+real paging (``offset``/``limit``, ``total``, ``_links.next``), the CKAN envelope, and one switch
+per fault the sync must survive.
 """
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import threading
 import time
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple
-from urllib.parse import parse_qs, urlencode, urlsplit
+from typing import Any, Dict, List, Optional, Tuple
+from urllib.parse import urlencode
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.executor import CollectingDispatcher
+from tests.support.fake_http import FakeHttpServer, Reply, Request
 
 FAULTS = (
     "timeout",  # answers after the client gave up
@@ -44,18 +38,16 @@ class Resource:
     hits: int = 0
 
 
-@dataclass
-class FakeCkan:
+class FakeCkan(FakeHttpServer):
     """A CKAN Action API on 127.0.0.1: datastore_search and package_show."""
 
-    resources: Dict[str, Resource] = field(default_factory=dict)
-    packages: Dict[str, Dict[str, Any]] = field(default_factory=dict)
-    requests: List[Tuple[str, Dict[str, str], Dict[str, str]]] = field(default_factory=list)  # path, query, headers
-    delay: float = 1.0  # seconds the "timeout" fault waits
+    name = "fake-ckan"
 
-    def __post_init__(self) -> None:
-        self._server: Optional[ThreadingHTTPServer] = None
-        self._thread: Optional[threading.Thread] = None
+    def __init__(self, delay: float = 1.0) -> None:
+        super().__init__()
+        self.resources: Dict[str, Resource] = {}
+        self.packages: Dict[str, Dict[str, Any]] = {}
+        self.delay = delay  # seconds the "timeout" fault waits
 
     # --- fixtures ------------------------------------------------------------------------------
     def add(self, resource_id: str, records: List[Dict[str, Any]], *, fault: Optional[str] = None,
@@ -74,55 +66,16 @@ class FakeCkan:
         self.resources[resource_id].fault = fault
 
     def datastore_calls(self, resource_id: Optional[str] = None) -> List[Dict[str, str]]:
-        return [q for path, q, _h in self.requests if path.endswith("/datastore_search")
-                and (resource_id is None or q.get("resource_id") == resource_id)]
+        return [r.query for r in self.requests if r.path.endswith("/datastore_search")
+                and (resource_id is None or r.query.get("resource_id") == resource_id)]
 
     # --- server --------------------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> FakeCkan:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:  # keep test output clean
-                pass
-
-            def do_GET(self) -> None:
-                parts = urlsplit(self.path)
-                query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-                fake.requests.append((parts.path, query, dict(self.headers)))
-                status, body, content_type = fake.answer(parts.path, query)
-                if status == -1:  # timeout fault
-                    time.sleep(fake.delay)
-                    body = json.dumps({"success": True, "result": {"records": []}})
-                    status, content_type = 200, "application/json"
-                data = body.encode("utf-8")
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", content_type)
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
-                                        name="fake-ckan", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+    def handle(self, request: Request) -> Reply:
+        status, body, content_type = self.answer(request.path, request.query)
+        if status == -1:  # timeout fault: answer, but only after the client gave up
+            time.sleep(self.delay)
+            return Reply(200, json.dumps({"success": True, "result": {"records": []}}))
+        return Reply(status, body, content_type)
 
     # --- CKAN behaviour ------------------------------------------------------------------------
     def answer(self, path: str, query: Dict[str, str]) -> Tuple[int, str, str]:
@@ -227,71 +180,3 @@ def clinic_dataset(resource_id: str, package: str = "") -> Dict[str, Any]:
     return {"title": f"测试数据集 {resource_id}", "resource_id": resource_id, "package": package, "key": "name",
             "fields": CLINIC_FIELDS, "types": {"latitude": "float", "longitude": "float"},
             "required": ["name", "district", "address", "phone"]}
-
-
-# --- databases ---------------------------------------------------------------------------------
-
-@contextmanager
-def use_database(path: Path) -> Iterator[str]:
-    """Point the whole product at a fresh SQLite file (tables created), then restore."""
-    from bot.config import get_settings
-    from bot.stores import create_all
-
-    url = f"sqlite:///{path}"
-    previous = os.environ.get("DATABASE_URL")
-    os.environ["DATABASE_URL"] = url
-    get_settings.cache_clear()
-    try:
-        create_all(url)
-        yield url
-    finally:
-        if previous is None:
-            os.environ.pop("DATABASE_URL", None)
-        else:
-            os.environ["DATABASE_URL"] = previous
-        get_settings.cache_clear()
-
-
-def import_registry() -> None:
-    from bot.config import get_settings
-    from bot.registry.importer import import_registry as run_import
-
-    run_import(get_settings().registry_dir)
-
-
-def sync_sample_snapshots() -> None:
-    """The bundled snapshots through the default portal.yml, as `make` does."""
-    from bot.opendata.config import load_config
-    from bot.opendata.sync import run_sync
-
-    report = run_sync(load_config())
-    assert report.failed == 0, [o.describe() for o in report.outcomes if not o.ok]
-
-
-# --- trackers ----------------------------------------------------------------------------------
-
-def make_tracker(text: str, intent: str, entities: Optional[List[Dict[str, Any]]] = None,
-                 slots: Optional[Dict[str, Any]] = None, metadata: Optional[Dict[str, Any]] = None) -> Tracker:
-    """A tracker whose latest user message is ``text``; entities given as (entity, value) dicts
-    get their start/end from where the value's text occurs."""
-    spans = []
-    for entity in entities or []:
-        entity = dict(entity)
-        typed = entity.pop("text", entity["value"])
-        start = text.find(typed)
-        if start >= 0:
-            entity.update(start=start, end=start + len(typed))
-        spans.append(entity)
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.95}, "entities": spans,
-              "metadata": metadata or {}}
-    events = [{"event": "action", "name": "action_listen"},
-              {"event": "user", "text": text, "parse_data": latest, "metadata": metadata or {}}]
-    all_slots = {"district": None, "latitude": None, "longitude": None, **(slots or {})}
-    return Tracker("opendata-tester", all_slots, latest, events, False, None, {}, "action_listen")
-
-
-def run_action(action: Action, tracker: Tracker) -> Tuple[List[str], List[Dict[str, Any]]]:
-    """What the action said (texts) and the events it returned."""
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker, {}))
-    return [m.get("text") or "" for m in dispatcher.messages], events

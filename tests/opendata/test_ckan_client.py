@@ -43,7 +43,7 @@ def test_follows_next_links_the_portal_gives(ckan: FakeCkan) -> None:
 def test_sends_a_user_agent_and_the_api_key(ckan: FakeCkan) -> None:
     ckan.add("r1", clinic_records(1))
     client(ckan, api_key="secret-key").datastore_search_all("r1")
-    headers = ckan.requests[-1][2]
+    headers = ckan.requests[-1].headers
     assert headers["User-Agent"] == "JiangzhouTest/1.0" and headers["Authorization"] == "secret-key"
 
 

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, Iterator
 
 import pytest
 import yaml
 from sqlalchemy import func, select
 
-from bot.db import create_all, session_scope
+from bot.db import session_scope
 from bot.registry.export import export_item, export_registry
 from bot.registry.importer import import_registry
 from bot.registry.models import ServiceItem
@@ -17,6 +17,7 @@ from bot.registry.repository import RegistryRepository
 from bot.registry.schema import RegistryError
 from bot.registry.seed import load_seed
 from bot.registry.views import item_view, materials_for, situation_by_code, where_to_go
+from tests.support.database import fresh_database
 
 SEED = Path(__file__).resolve().parents[2] / "data" / "registry"
 REQUIRED_ITEMS = [
@@ -28,10 +29,10 @@ REQUIRED_ITEMS = [
 
 
 @pytest.fixture()
-def db_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'registry.db'}"
-    create_all(url)  # the registry's tables: bot.registry.models is imported above
-    return url
+def db_url(tmp_path: Path) -> Iterator[str]:
+    """An empty database of this test's own (every table, no rows)."""
+    with fresh_database(tmp_path / "registry.db") as url:
+        yield url
 
 
 def _import(directory: Path, url: str):  # type: ignore[no-untyped-def]
@@ -90,12 +91,11 @@ def test_export_round_trip_gives_the_same_registry(db_url: str, tmp_path: Path) 
     with session_scope(db_url) as session:
         count = export_registry(out, session)
         before = {i.code: export_item(i) for i in RegistryRepository(session).items()}
-    other = f"sqlite:///{tmp_path / 'other.db'}"
-    create_all(other)
-    report = _import(out, other)
-    assert report.items == count
-    with session_scope(other) as session:
-        after = {i.code: export_item(i) for i in RegistryRepository(session).items()}
+    with fresh_database(tmp_path / "other.db") as other:
+        report = _import(out, other)
+        assert report.items == count
+        with session_scope(other) as session:
+            after = {i.code: export_item(i) for i in RegistryRepository(session).items()}
     assert after == before
     fund = next(i for i in after.values() if i["name"] == "住房公积金提取")
     assert "付房租" in fund["keywords"], "item-level keywords survive import and export"

@@ -1,11 +1,12 @@
 """Fixtures for the WeChat channel tests.
 
-* ``wechat_db``: a temporary SQLite database (DATABASE_URL) with all tables created;
-* ``fake_wechat_api``: a real HTTP server on 127.0.0.1 that plays WeChat's API
-  (stable_token, token, message/custom/send) and can be told to answer with errors;
+* ``wechat_db``: a temporary SQLite database (DATABASE_URL) with all tables created
+  (tests/support/database.py);
+* ``fake_wechat_api``: a real HTTP server on 127.0.0.1 (tests/support/fake_http.py) that plays
+  WeChat's API (stable_token, token, message/custom/send) and can be told to answer with errors;
 * ``wechat_server``: starts the channel's real blueprint, registered the way Rasa registers
-  input channels, in a real Sanic server on 127.0.0.1 in a background thread, with a fake
-  assistant behind ``on_new_message``;
+  input channels, in a real Sanic server on 127.0.0.1 in a background thread
+  (tests/support/channel_server.py), with a fake assistant behind ``on_new_message``;
 * ``WeChatPeer`` (via ``wechat_server``): wechatpy playing WeChat's servers, signing and
   encrypting requests and verifying/decrypting our replies.
 
@@ -16,14 +17,11 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import socket
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
@@ -31,6 +29,10 @@ import xmltodict
 from wechatpy import parse_message as wechatpy_parse
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
+
+from tests.support.channel_server import SanicThread, serve_channels
+from tests.support.database import fresh_database
+from tests.support.fake_http import FakeHttpServer, Reply, Request
 
 TOKEN = "test-token"
 APPID = "wx0123456789abcdef"
@@ -43,19 +45,12 @@ OPENID = "oRESIDENT0000000000000000001"
 # database -------------------------------------------------------------------
 @pytest.fixture
 def wechat_db(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A fresh SQLite file for this test; settings cache cleared before and after."""
-    from bot.config import get_settings
-    from bot.db import create_all
-
-    url = f"sqlite:///{tmp_path / 'wechat.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
+    """A fresh SQLite file for this test, without Redis or WeChat settings from the environment."""
     monkeypatch.delenv("REDIS_URL", raising=False)
     for name in ("WECHAT_TOKEN", "WECHAT_APPID", "WECHAT_SECRET", "WECHAT_AES_KEY", "WECHAT_API_BASE"):
         monkeypatch.delenv(name, raising=False)
-    get_settings.cache_clear()
-    create_all()
-    yield url
-    get_settings.cache_clear()
+    with fresh_database(tmp_path / "wechat.db") as url:
+        yield url
 
 
 @pytest.fixture
@@ -77,63 +72,41 @@ def db_rows(wechat_db: str) -> Callable[[], Dict[str, int]]:
 
 
 # fake WeChat API ----------------------------------------------------------------
-class FakeWeChatApi:
+class FakeWeChatApi(FakeHttpServer):
     """WeChat's API on 127.0.0.1: tokens, 客服 messages, and scripted error answers."""
 
+    name = "fake-wechat-api"
+
     def __init__(self, port: int = 0, secret: str = SECRET) -> None:
+        super().__init__(port)
         self.secret = secret
         self.lock = threading.Condition()
         self.token_calls: List[Dict[str, Any]] = []
         self.send_calls: List[Dict[str, Any]] = []  # every attempt, with the token used
         self.delivered: List[Dict[str, Any]] = []  # messages WeChat accepted
-        self.raw_bodies: List[bytes] = []
         self.send_script: List[Dict[str, Any]] = []  # answers to the next sends, in order
         self.token_script: List[Dict[str, Any]] = []
         self.stable_missing = False
         self.valid_tokens: set = set()
         self.current: Optional[str] = None
         self.counter = 0
-        fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *_args: Any) -> None:
-                pass
+    @property
+    def raw_bodies(self) -> List[bytes]:
+        """The bytes of every 客服 message request, as sent."""
+        return [r.body for r in self.requests if r.path == "/cgi-bin/message/custom/send"]
 
-            def _answer(self, status: int, payload: Optional[Dict[str, Any]]) -> None:
-                body = json.dumps(payload, ensure_ascii=False).encode("utf-8") if payload is not None else b"not found"
-                self.send_response(status)
-                self.send_header("Content-Type", "text/plain")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_GET(self) -> None:
-                url = urlparse(self.path)
-                query = {k: v[0] for k, v in parse_qs(url.query).items()}
-                if url.path == "/cgi-bin/token":
-                    self._answer(200, fake._token({"endpoint": "token", **query}, force=True))
-                else:
-                    self._answer(404, None)
-
-            def do_POST(self) -> None:
-                url = urlparse(self.path)
-                query = {k: v[0] for k, v in parse_qs(url.query).items()}
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                body = json.loads(raw.decode("utf-8") or "{}")
-                if url.path == "/cgi-bin/stable_token" and not fake.stable_missing:
-                    self._answer(200, fake._token({"endpoint": "stable", **body},
-                                                  force=bool(body.get("force_refresh"))))
-                elif url.path == "/cgi-bin/message/custom/send":
-                    self._answer(200, fake._send(query.get("access_token", ""), body, raw))
-                else:
-                    self._answer(404, None)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
+    def handle(self, request: Request) -> Reply:
+        if request.method == "GET" and request.path == "/cgi-bin/token":
+            return _wechat_reply(self._token({"endpoint": "token", **request.query}, force=True))
+        if request.method == "POST":
+            body = request.json()
+            if request.path == "/cgi-bin/stable_token" and not self.stable_missing:
+                return _wechat_reply(self._token({"endpoint": "stable", **body},
+                                                 force=bool(body.get("force_refresh"))))
+            if request.path == "/cgi-bin/message/custom/send":
+                return _wechat_reply(self._send(request.query.get("access_token", ""), body))
+        return Reply(404, "not found", "text/plain")
 
     def _token(self, call: Dict[str, Any], force: bool) -> Dict[str, Any]:
         with self.lock:
@@ -148,10 +121,9 @@ class FakeWeChatApi:
                 self.valid_tokens = {self.current}
             return {"access_token": self.current, "expires_in": 7200}
 
-    def _send(self, token: str, body: Dict[str, Any], raw: bytes) -> Dict[str, Any]:
+    def _send(self, token: str, body: Dict[str, Any]) -> Dict[str, Any]:
         with self.lock:
             self.send_calls.append({"token": token, "body": body})
-            self.raw_bodies.append(raw)
             if self.send_script:
                 answer = self.send_script.pop(0)
             elif token not in self.valid_tokens:
@@ -178,16 +150,17 @@ class FakeWeChatApi:
                     return found
                 self.lock.wait(timeout=0.05)
 
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+
+def _wechat_reply(payload: Dict[str, Any]) -> Reply:
+    """WeChat answers its JSON as text/plain."""
+    return Reply(200, json.dumps(payload, ensure_ascii=False), "text/plain")
 
 
 @pytest.fixture
 def fake_wechat_api() -> Iterator[FakeWeChatApi]:
-    api = FakeWeChatApi()
+    api = FakeWeChatApi().start()
     yield api
-    api.close()
+    api.stop()
 
 
 @pytest.fixture(scope="session")
@@ -303,91 +276,28 @@ class RunningServer:
     app: Any
 
 
-class _ServerThread:
-    """A Sanic app served by its own event loop in a daemon thread."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.loop = asyncio.new_event_loop()
-        self.ready = threading.Event()
-        self.error: Optional[BaseException] = None
-        self.server: Any = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        try:
-            self.server = self.loop.run_until_complete(
-                self.app.create_server(sock=self.sock, return_asyncio_server=True, access_log=False)
-            )
-            self.loop.run_until_complete(self.server.startup())
-            self.loop.run_until_complete(self.server.before_start())
-            self.loop.run_until_complete(self.server.after_start())
-        except BaseException as exc:  # surfaced to the test by start()
-            self.error = exc
-            self.ready.set()
-            return
-        self.ready.set()
-        self.loop.run_forever()
-
-    def start(self) -> None:
-        self.thread.start()
-        self.ready.wait(20)
-        if self.error:
-            raise self.error
-
-    def stop(self) -> None:
-        async def shutdown() -> None:
-            self.server.close()
-            await self.server.wait_closed()
-            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-
-        if self.server is not None:
-            asyncio.run_coroutine_threadsafe(shutdown(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-
-
 @pytest.fixture
 def wechat_server(wechat_db: str, fake_wechat_api: FakeWeChatApi) -> Iterator[Callable[..., RunningServer]]:
     """``start(assistant=None, **config)``: the channel in a real Sanic server, Rasa-registered."""
-    from rasa.core.channels.channel import register
-    from sanic import Sanic
-
     from bot.channels.wechat.channel import WeChatInput
     from bot.channels.wechat.settings import WeChatConfig
 
-    # Sanic 21.12 rewrites Http.send on every app start ("touchup"); starting a second app in
-    # one process fails unless test mode keeps the original method around.  Left on for the
-    # rest of the session on purpose: switching it back would break the next app started.
-    Sanic.test_mode = True
-    threads: List[_ServerThread] = []
+    servers: List[SanicThread] = []
 
     def start(assistant: Optional[FakeAssistant] = None, **overrides: Any) -> RunningServer:
         config = {"token": TOKEN, "appid": APPID, "secret": SECRET, "aes_key": AES_KEY,
-                  "api_base": fake_wechat_api.base, "reply_budget": 4.0}
+                  "api_base": fake_wechat_api.url, "reply_budget": 4.0}
         config.update(overrides)
         channel = WeChatInput(WeChatConfig(**config))
         assistant = assistant or FakeAssistant()
-        app = Sanic(f"wechat_test_{uuid.uuid4().hex[:12]}", configure_logging=False)
-        app.ctx.agent = assistant  # rasa's register() hands messages to app.ctx.agent.handle_message
-        register([channel], app, route="/webhooks/")
-        thread = _ServerThread(app)
-        thread.start()
-        threads.append(thread)
-        url = f"http://127.0.0.1:{thread.port}/webhooks/wechat/webhook"
-        return RunningServer(url=url, channel=channel, assistant=assistant, peer=WeChatPeer(url), app=app)
+        server = serve_channels([channel], assistant, name="wechat_test")
+        servers.append(server)
+        url = f"{server.url}/webhooks/wechat/webhook"
+        return RunningServer(url=url, channel=channel, assistant=assistant, peer=WeChatPeer(url), app=server.app)
 
     yield start
-    for thread in threads:
-        thread.stop()
+    for server in servers:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

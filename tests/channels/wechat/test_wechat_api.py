@@ -14,7 +14,7 @@ SECRET = "test-app-secret-do-not-log"
 
 
 def client(api, **kwargs) -> WeChatApiClient:
-    return WeChatApiClient(APPID, SECRET, api.base, timeout=3.0, **kwargs)
+    return WeChatApiClient(APPID, SECRET, api.url, timeout=3.0, **kwargs)
 
 
 def test_token_from_stable_token_cached_and_shared(wechat_db, fake_wechat_api) -> None:
@@ -116,9 +116,9 @@ def test_classic_token_endpoint_and_fallback(wechat_db, fake_wechat_api) -> None
 
 
 def test_network_error_is_recorded_not_raised(wechat_db, fake_api_class) -> None:
-    closed = fake_api_class()
-    base = closed.base
-    closed.close()
+    closed = fake_api_class().start()
+    base = closed.url
+    closed.stop()  # nothing listens on that port any more
     api = WeChatApiClient(APPID, SECRET, base, timeout=2.0)
     assert asyncio.run(api.send_texts("oA", ["一"])) is False
     assert repository.list_failures("oA")[0]["errcode"] == NETWORK_ERROR

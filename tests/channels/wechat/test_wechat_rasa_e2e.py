@@ -18,9 +18,9 @@ from tests.support.stack import WECHAT_FAKE_API_PORT, WECHAT_TEST_ENV
 
 @pytest.fixture(scope="module")
 def stack_fake_api(fake_api_class: type) -> Iterator[Any]:
-    api = fake_api_class(port=WECHAT_FAKE_API_PORT, secret=WECHAT_TEST_ENV["WECHAT_SECRET"])
+    api = fake_api_class(port=WECHAT_FAKE_API_PORT, secret=WECHAT_TEST_ENV["WECHAT_SECRET"]).start()
     yield api
-    api.close()
+    api.stop()
 
 
 @pytest.fixture

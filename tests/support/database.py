@@ -1,0 +1,58 @@
+"""The one way tests get a database: a fresh SQLite file the whole product is pointed at.
+
+Used by the session fixture ``database_url`` (tests/conftest.py: the seed and the sample open
+data imported) and by every test that needs a private database of its own, empty or seeded.
+"""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+
+@contextmanager
+def fresh_database(path: Path, *, seed: bool = False, opendata: bool = False) -> Iterator[str]:
+    """A new SQLite database at ``path`` with every store's tables; yields its URL.
+
+    While the block runs, DATABASE_URL names it (settings cache cleared), so the product's own
+    code reads and writes it; afterwards the previous DATABASE_URL is back.
+
+    * ``seed``: import the registry seed (data/registry), as ``python -m bot registry import``;
+    * ``opendata``: sync the bundled sample snapshots through the default portal.yml, as ``make`` does.
+    """
+    from bot.config import get_settings
+    from bot.stores import create_all
+
+    url = f"sqlite:///{path}"
+    previous = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    try:
+        create_all(url)
+        if seed:
+            _import_seed()
+        if opendata:
+            _sync_sample_snapshots()
+        yield url
+    finally:
+        if previous is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = previous
+        get_settings.cache_clear()
+
+
+def _import_seed() -> None:
+    from bot.config import get_settings
+    from bot.registry.importer import import_registry
+
+    import_registry(get_settings().registry_dir)
+
+
+def _sync_sample_snapshots() -> None:
+    from bot.opendata.config import load_config
+    from bot.opendata.sync import run_sync
+
+    report = run_sync(load_config())
+    assert report.failed == 0, [o.describe() for o in report.outcomes if not o.ok]
