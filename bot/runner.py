@@ -149,13 +149,15 @@ def run_forever(ports: Ports) -> int:
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     stack = Stack(ports=ports, log_dir=PROJECT_ROOT / "var" / "log")
-    print("正在启动动作服务器、Rasa 服务器和网页聊天……（首次加载模型约需半分钟）", flush=True)
-    stack.start()
-    print(f"\n  网页聊天:       http://localhost:{ports.web}/\n"
-          f"  REST webhook:   http://localhost:{ports.rasa}/webhooks/rest/webhook\n"
-          f"  动作服务器:     http://localhost:{ports.actions}/health\n"
-          f"  日志目录:       {PROJECT_ROOT / 'var' / 'log'}\n\n按 Ctrl-C 停止。", flush=True)
+    # everything after the handlers is inside the try: a Ctrl-C during start-up, or right after
+    # the URLs are printed, still stops what was started and exits 0
     try:
+        print("正在启动动作服务器、Rasa 服务器和网页聊天……（首次加载模型约需半分钟）", flush=True)
+        stack.start()
+        print(f"\n  网页聊天:       http://localhost:{ports.web}/\n"
+              f"  REST webhook:   http://localhost:{ports.rasa}/webhooks/rest/webhook\n"
+              f"  动作服务器:     http://localhost:{ports.actions}/health\n"
+              f"  日志目录:       {PROJECT_ROOT / 'var' / 'log'}\n\n按 Ctrl-C 停止。", flush=True)
         while all(proc.poll() is None for proc in stack.processes):
             time.sleep(1)
         dead = [getattr(p, "name", "?") for p in stack.processes if p.poll() is not None]

@@ -49,9 +49,13 @@ def locations(database_url: str) -> List[Location]:
         return RegistryRepository(session).locations()
 
 
-def _greetings() -> List[str]:
+def _responses(name: str) -> List[str]:
     domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
-    return [variant["text"] for variant in domain["responses"]["utter_greet"]]
+    return [variant["text"] for variant in domain["responses"][name]]
+
+
+def _greetings() -> List[str]:
+    return _responses("utter_greet")
 
 
 def _hotline() -> str:
@@ -98,15 +102,19 @@ def _reply_kind(replies: List[Dict[str, object]], registry: Dict[str, ServiceIte
     "ask_words": gives examples of what to say (「...」) without the hotline;
     "candidates": two or more buttons, each naming a registry item;
     "person": the hotline and a button to reach a person;
-    "context": answers about ``context``, the item the conversation is about, with its source.
+    "context": answers or asks about ``context``, the item the conversation is about, naming it;
+    "scope": says what the assistant does (domain.yml's utter_out_of_scope), for text that is no
+    question at all.
     """
     text = texts(replies)  # type: ignore[arg-type]
     payloads = [b["payload"] for b in buttons(replies)]  # type: ignore[arg-type]
     items = [_inform_service(p) for p in payloads]
     if len(items) >= 2 and None not in items and set(items) <= set(registry):
         return "candidates"
-    if context is not None and context.name in text and context.source in text:
+    if context is not None and context.name in text:
         return "context"
+    if text.strip() in _responses("utter_out_of_scope"):
+        return "scope"
     if _hotline() in text and "/request_human" in payloads:
         return "person"
     if re.search(r"「[^」]+」", text) and _hotline() not in text:
@@ -259,7 +267,7 @@ def test_bad_input_gets_a_clear_reply_and_loses_nothing(chat: Chat, bad: object,
     # Input with nothing to read always gets "ask for words".
     kind = _reply_kind(replies, registry, context=item)
     expected = {"ask_words"} if request.node.callspec.id in NOT_TEXT else {"ask_words", "candidates", "person",
-                                                                             "context"}
+                                                                             "context", "scope"}
     if kind not in expected:
         raise UnclearReply(f"reply to {bad!r} is {kind or 'unclear'}, expected {sorted(expected)}: {replies}")
 
