@@ -21,9 +21,13 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.config import PROJECT_ROOT
+from bot.nlu import rasa_speedups
 from bot.nlu.textnorm import Normalizer, load_corrections, load_words
 
 logger = logging.getLogger(__name__)
+
+# the Rasa process imports this module when it loads the model: one place to install the fix
+rasa_speedups.install()
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
