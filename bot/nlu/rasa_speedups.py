@@ -45,6 +45,6 @@ def install() -> None:
 
     if getattr(RemoteAction, _MARK, False):
         return
-    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+    RemoteAction._validate_action_result = _validate_action_result
     setattr(RemoteAction, _MARK, True)
     logger.debug("action-server responses are validated with a compiled schema")
