@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 import yaml
 
@@ -48,24 +48,32 @@ def _meta(data: Dict[str, Any], checker: Checker) -> Tuple[str, Optional[date]]:
     return checker.text(meta, "meta", "source") or "", checker.day(meta, "meta", "updated", None)
 
 
-def parse_locations(path: Path) -> Tuple[List[Dict[str, Any]], List[Problem]]:
-    """The service centres of ``locations.yaml`` and every problem found (also used by open data)."""
-    checker = Checker(path.name)
+def _entries(path: Path, checker: Checker, key: str,
+             label: Tuple[str, ...]) -> Iterator[Tuple[str, Dict[str, Any], str, Optional[date]]]:
+    """Each record of a seed file's list ``key`` with its display name and the file's meta;
+    an unreadable file, a missing list or a record that is no mapping is a problem, not a stop."""
     data = _read_yaml(path, checker)
-    records: List[Dict[str, Any]] = []
     if data is None:
-        return records, checker.problems
+        return
     source, updated = _meta(data, checker)
-    raw = data.get("locations")
+    raw = data.get(key)
     if not isinstance(raw, list):
-        checker.fail("-", "locations", "应为列表")
-        return records, checker.problems
+        checker.fail("-", key, "应为列表")
+        return
     for index, rec in enumerate(raw):
-        name = f"locations[{index}]"
+        name = f"{key}[{index}]"
         if not isinstance(rec, dict):
             checker.fail(name, "-", "应为映射")
             continue
-        name = f"{name} {rec.get('code', '?')}"
+        shown = next((rec[f] for f in label if rec.get(f)), "?")
+        yield f"{name} {shown}", rec, source, updated
+
+
+def parse_locations(path: Path) -> Tuple[List[Dict[str, Any]], List[Problem]]:
+    """The service centres of ``locations.yaml`` and every problem found (also used by open data)."""
+    checker = Checker(path.name)
+    records: List[Dict[str, Any]] = []
+    for name, rec, source, updated in _entries(path, checker, "locations", ("code",)):
         out = {
             "code": checker.code(rec, name),
             "name": checker.text(rec, name, "name"),
@@ -141,21 +149,8 @@ def _materials(checker: Checker, raw: Any, name: str) -> List[Dict[str, Any]]:
 def parse_items(path: Path, location_codes: Set[str]) -> Tuple[List[Dict[str, Any]], List[Problem]]:
     """The items of one ``items/*.yaml`` file; ``handled_at`` may name only ``location_codes``."""
     checker = Checker(path.name)
-    data = _read_yaml(path, checker)
     records: List[Dict[str, Any]] = []
-    if data is None:
-        return records, checker.problems
-    source, updated = _meta(data, checker)
-    raw = data.get("items")
-    if not isinstance(raw, list):
-        checker.fail("-", "items", "应为列表")
-        return records, checker.problems
-    for index, rec in enumerate(raw):
-        name = f"items[{index}]"
-        if not isinstance(rec, dict):
-            checker.fail(name, "-", "应为映射")
-            continue
-        name = f"{name} {rec.get('name', rec.get('code', '?'))}"
+    for name, rec, source, updated in _entries(path, checker, "items", ("name", "code")):
         audience = checker.str_list(rec, name, "audience", required=True)
         for who in audience:
             if who not in AUDIENCES:
