@@ -48,11 +48,12 @@ def test_holdout_questions_are_not_in_training_data_or_aliases(database_url: str
     assert not held & names
 
 
-def test_wrong_item_answers_stay_under_five_percent(holdout_report: Report) -> None:
+def test_wrong_item_answers_stay_under_five_percent(holdout_report: Report, capsys: pytest.CaptureFixture) -> None:
     r = holdout_report
-    print(f"\nholdout: {r.total} questions, wrong {r.wrong} ({r.wrong_rate:.1%}, gate ≤ {WRONG_MAX:.0%}); "
-          f"covered {r.covered}, found {r.right} ({r.found_rate:.1%}, floor {FOUND_MIN:.0%}, "
-          f"target {FOUND_TARGET:.0%}); offered as buttons {r.offered}/{r.chose}; declined {r.declined}")
+    with capsys.disabled():  # the measured numbers belong in every CI log, pass or fail
+        print(f"\nhotline holdout: {r.total} questions, wrong {r.wrong} ({r.wrong_rate:.1%}, gate ≤ {WRONG_MAX:.0%}); "
+              f"covered {r.covered}, found {r.right} ({r.found_rate:.1%}, floor {FOUND_MIN:.0%}, "
+              f"target {FOUND_TARGET:.0%}); offered as buttons {r.offered}/{r.chose}; declined {r.declined}")
     wrong = [f for f in r.failures if f["got"]]
     assert r.wrong_rate <= WRONG_MAX, yaml.safe_dump(wrong, allow_unicode=True)
 
