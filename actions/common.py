@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 from rasa_sdk import Tracker
 
@@ -41,19 +41,6 @@ def registry_verdict(tracker: Tracker) -> Dict[str, Any]:
     """The resolver's verdict on the latest message (outcome, candidates, department)."""
     verdict = (tracker.latest_message or {}).get("registry")
     return verdict if isinstance(verdict, dict) else {"outcome": "none", "candidates": []}
-
-
-def entity_values(tracker: Tracker, entity: str) -> List[str]:
-    return [str(e.get("value")) for e in (tracker.latest_message or {}).get("entities", [])
-            if e.get("entity") == entity and e.get("value")]
-
-
-def latest_metadata(tracker: Tracker) -> Dict[str, Any]:
-    """Metadata the channel attached to the latest user message (e.g. a WeChat location)."""
-    for event in reversed(tracker.events or []):
-        if event.get("event") == "user":
-            return event.get("metadata") or {}
-    return {}
 
 
 def slot_set_this_turn(tracker: Tracker, slot: str) -> bool:

@@ -288,15 +288,6 @@ class Resolver:
         """A name word counts by its rarity and by how few items' names use it."""
         return self.weight(word) / self._name_owners.get(word, 1)
 
-    def score(self, text: str, code: str) -> Optional[Candidate]:
-        """One item's candidate record for a text (used to check a context item)."""
-        terms = self.content_words(text)
-        profile = next((p for p in self._profiles if p.record.code == code), None)
-        if profile is None:
-            return None
-        focus = self._focus(text)
-        return self._candidate(profile, text, terms, self._total(terms, focus), focus)
-
     def _focus(self, text: str) -> FrozenSet[str]:
         """The words of the clauses that ask; all words when no clause asks."""
         clauses = [c for c in _CLAUSES.split(text) if c]

@@ -120,18 +120,24 @@ def _default(value: Optional[int], default: int) -> int:
     return default if value is None else value
 
 
-def _materials(checker: Checker, raw: Any, name: str) -> List[Dict[str, Any]]:
+def _mappings(checker: Checker, raw: Any, name: str, key: str) -> Iterator[Tuple[str, Dict[str, Any]]]:
+    """Each mapping of a record's optional list ``key`` with the name problems are filed under."""
     if raw is None:
-        return []
+        return
     if not isinstance(raw, list):
-        checker.fail(name, "materials", "应为列表")
-        return []
-    out = []
+        checker.fail(name, key, "应为列表")
+        return
     for index, rec in enumerate(raw):
-        where = f"{name} materials[{index}]"
+        where = f"{name} {key}[{index}]"
         if not isinstance(rec, dict):
             checker.fail(where, "-", "应为映射")
             continue
+        yield where, rec
+
+
+def _materials(checker: Checker, raw: Any, name: str) -> List[Dict[str, Any]]:
+    out = []
+    for where, rec in _mappings(checker, raw, name, "materials"):
         form = checker.text(rec, where, "form")
         if form and form not in MATERIAL_FORMS:
             checker.fail(where, "form", f"应为 {sorted(MATERIAL_FORMS)} 之一：{form!r}")
@@ -160,15 +166,7 @@ def parse_items(path: Path, location_codes: Set[str]) -> Tuple[List[Dict[str, An
             if code not in ("district", "city") and code not in location_codes:
                 checker.fail(name, "handled_at", f"未知的办理地点编码 {code!r}")
         situations = []
-        raw_situations = rec.get("situations") or []
-        if not isinstance(raw_situations, list):
-            checker.fail(name, "situations", "应为列表")
-            raw_situations = []
-        for s_index, srec in enumerate(raw_situations):
-            where = f"{name} situations[{s_index}]"
-            if not isinstance(srec, dict):
-                checker.fail(where, "-", "应为映射")
-                continue
+        for where, srec in _mappings(checker, rec.get("situations") or None, name, "situations"):
             situations.append({
                 "code": checker.code(srec, where),
                 "name": checker.text(srec, where, "name", max_len=100),
@@ -182,11 +180,7 @@ def parse_items(path: Path, location_codes: Set[str]) -> Tuple[List[Dict[str, An
         if situations and not rec.get("situation_question"):
             checker.fail(name, "situation_question", "有情形时必须给出区分情形的问题")
         steps = []
-        for s_index, srec in enumerate(rec.get("steps") or []):
-            where = f"{name} steps[{s_index}]"
-            if not isinstance(srec, dict):
-                checker.fail(where, "-", "应为映射")
-                continue
+        for where, srec in _mappings(checker, rec.get("steps") or None, name, "steps"):
             steps.append({
                 "name": checker.text(srec, where, "name", max_len=100),
                 "description": checker.text(srec, where, "description", required=False, max_len=500) or "",
