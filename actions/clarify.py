@@ -11,11 +11,11 @@ import logging
 from typing import List
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
+from rasa_sdk.events import EventType, FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import hotline, latest_intent, latest_text, payload, registry_verdict, trailing_fallbacks
+from actions.common import latest_intent, latest_text, payload, registry_verdict, trailing_fallbacks
 from actions.service_guidance import Turn, service_reply
 
 logger = logging.getLogger(__name__)
@@ -44,11 +44,9 @@ class ActionClarify(Action):
             dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
             return [SlotSet("aspect", "guide"), *reply.events]
         if trailing_fallbacks(tracker) >= 2:
-            dispatcher.utter_message(text=(
-                "抱歉，我还是没能理解您的问题。您可以换个说法再问我，"
-                f"也可以拨打 {hotline()} 政务服务便民热线，由工作人员为您解答。"),
-                buttons=[{"title": "转人工", "payload": payload("request_human")}])
-            return []
+            # the second miss in a row: a person, with the conversation attached
+            dispatcher.utter_message(text="抱歉，我还是没能理解您的问题，为您转接人工客服。")
+            return [SlotSet("handoff_reason", "clarify"), FollowupAction("action_handoff")]
         if not text:
             dispatcher.utter_message(
                 text="我没有看到文字内容。请直接说您要办的事，比如「居住证怎么办」「社保卡丢了怎么补」。")

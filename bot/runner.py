@@ -66,7 +66,9 @@ class Stack:
         # PYTHONPATH: Rasa applies --logging-config-file before it adds the working directory to
         # sys.path, so without it the privacy filter (bot.privacy) could not be imported and Rasa
         # would silently log unmasked.
+        # RASA_AUTH_TOKEN / RASA_API_URL: the desk (page server) reaches Rasa's HTTP API with them
         env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
+               "RASA_AUTH_TOKEN": self.api_token, "RASA_API_URL": self.rasa_url,
                "PYTHONPATH": os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p)}
         log_dir = self.log_dir or Path(tempfile.mkdtemp(prefix="assistant-logs-"))
         log_dir.mkdir(parents=True, exist_ok=True)
@@ -139,6 +141,19 @@ def wait_http(url: str, timeout: float, processes: List[subprocess.Popen]) -> No
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
 
 
+def _first_admin() -> None:
+    """On the first run with no account at all: an ``admin`` with a random password, shown once."""
+    from bot.accounts.service import ensure_initial_admin
+    from bot.stores import create_all
+
+    create_all()
+    password = ensure_initial_admin()
+    if password:
+        # printed on the console only, never logged; only its argon2 hash is stored
+        print("\n已创建管理员账号 admin，初始密码（只显示这一次，请登录后修改）：\n\n"
+              f"    {password}\n", flush=True)
+
+
 def run_forever(ports: Ports) -> int:
     """Foreground ``make run``: start everything, print the URLs, stop all on Ctrl-C."""
     # Ctrl-C and a service manager's SIGTERM both stop everything, even when the shell that
@@ -152,9 +167,12 @@ def run_forever(ports: Ports) -> int:
     # everything after the handlers is inside the try: a Ctrl-C during start-up, or right after
     # the URLs are printed, still stops what was started and exits 0
     try:
+        _first_admin()
         print("正在启动动作服务器、Rasa 服务器和网页聊天……（首次加载模型约需半分钟）", flush=True)
         stack.start()
         print(f"\n  网页聊天:       http://localhost:{ports.web}/\n"
+              f"  人工服务台:     http://localhost:{ports.web}/desk/\n"
+              f"  账号管理:       http://localhost:{ports.web}/admin/\n"
               f"  REST webhook:   http://localhost:{ports.rasa}/webhooks/rest/webhook\n"
               f"  动作服务器:     http://localhost:{ports.actions}/health\n"
               f"  日志目录:       {PROJECT_ROOT / 'var' / 'log'}\n\n按 Ctrl-C 停止。", flush=True)

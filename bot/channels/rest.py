@@ -11,6 +11,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.guard import guard_message
+from bot.channels.handoff import deliver
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class GuardedRestInput(RestInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def guarded(message: UserMessage) -> Any:
             message.text = guard_message(message.text, message.metadata)
-            return await on_new_message(message)
+            return await deliver(message, on_new_message)
 
         blueprint = super().blueprint(guarded)
 

@@ -11,22 +11,42 @@ import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional
 
 from rasa.core.channels.channel import UserMessage
-from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 
 from bot.channels.guard import guard_message
+from bot.channels.handoff import deliver
 
 logger = logging.getLogger(__name__)
 
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
+class WebChatOutput(SocketIOOutput):
+    """Rasa's Socket.IO output; a staff member's message carries ``"from": "staff"`` for the page.
+
+    The desk appends staff replies as ``BotUttered`` with ``metadata.staff``; Rasa passes the
+    metadata on as keyword arguments, which the stock output drops.
+    """
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        if not kwargs.get("staff"):
+            await super().send_text_message(recipient_id, text, **kwargs)
+            return
+        for part in text.strip().split("\n\n"):
+            await self._send_message(recipient_id, {"text": part, "from": "staff"})
+
+
 class WebChatInput(SocketIOInput):
     """Served at ``/socket.io``; the page marks button clicks with ``metadata.button``."""
+
+    def get_output_channel(self) -> Optional[WebChatOutput]:
+        """Used by Rasa's HTTP API (``output_channel=latest``) to push desk messages."""
+        return WebChatOutput(self.sio, self.bot_message_evt) if self.sio is not None else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> SocketBlueprint:
         async def guarded(message: UserMessage) -> Any:
             message.text = guard_message(message.text, message.metadata)
-            return await on_new_message(message)
+            return await deliver(message, on_new_message)
 
         blueprint = super().blueprint(guarded)
         sio = self.sio

@@ -20,6 +20,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.guard import escape_user_text
+from bot.channels.handoff import deliver
 from bot.channels.wechat import repository, texts
 from bot.channels.wechat.api import WeChatApiClient
 from bot.channels.wechat.crypto import CryptoError, MessageCrypto, check_signature
@@ -289,7 +290,7 @@ class WeChatInput(InputChannel):
 
     async def _guarded(self, on_new_message: OnNewMessage, user_message: UserMessage) -> bool:
         try:
-            await on_new_message(user_message)
+            await deliver(user_message, on_new_message)
             return True
         except Exception:
             logger.exception("the assistant failed on a wechat message")

@@ -18,7 +18,9 @@ from bot.channels.wechat.render import render_messages, split_text
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["CHOICES_MAX_AGE", "WeChatOutput", "remember_choices"]
+__all__ = ["CHOICES_MAX_AGE", "STAFF_PREFIX", "WeChatOutput", "remember_choices"]
+
+STAFF_PREFIX = "【工作人员】"
 
 
 async def remember_choices(openid: str, choices: List[Dict[str, str]]) -> None:
@@ -56,6 +58,8 @@ class WeChatOutput(OutputChannel):
         return await self.api.send_texts(openid, chunks)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        if kwargs.get("staff"):  # a desk reply (metadata.staff): the resident sees who is writing
+            text = f"{STAFF_PREFIX}{text}"
         await self.send_plain(recipient_id, text)
 
     async def send_text_with_buttons(

@@ -23,8 +23,15 @@
     bubble.className = "bubble";
     var label = document.createElement("span");
     label.className = "visually-hidden";
-    label.textContent = who === "bot" ? "助手说：" : "我说：";
+    label.textContent = who === "bot" ? "助手说：" : who === "staff" ? "工作人员说：" : "我说：";
     bubble.appendChild(label);
+    if (who === "staff") {
+      var badge = document.createElement("span");
+      badge.className = "sender";
+      badge.setAttribute("aria-hidden", "true");
+      badge.textContent = "工作人员";
+      item.appendChild(badge);
+    }
     bubble.appendChild(document.createTextNode(text || ""));
     item.appendChild(bubble);
     if (buttons && buttons.length) {
@@ -62,7 +69,7 @@
     var buttons = (data.quick_replies || data.buttons || []).map(function (b) {
       return { title: String(b.title), payload: String(b.payload) };
     });
-    addMessage("bot", data.text, buttons);
+    addMessage(data.from === "staff" ? "staff" : "bot", data.text, buttons);
     setStatus("已连接，可以提问了");
   });
 
