@@ -34,6 +34,7 @@ class Settings:
     rasa_url: str
     web_port: int
     city: str
+    desk_cookie_secure: bool = False  # DESK_COOKIE_SECURE=1 behind HTTPS: the session cookie is sent over TLS only
     secrets: dict = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:  # secrets must never reach a log line
@@ -66,6 +67,7 @@ def get_settings() -> Settings:
         rasa_url=_env("RASA_URL", "http://localhost:5005"),
         web_port=int(_env("WEB_PORT", "8080")),
         city=_env("CITY_NAME", "江州市"),
+        desk_cookie_secure=_env("DESK_COOKIE_SECURE", "0") == "1",
         secrets={
             "wechat_token": os.environ.get("WECHAT_TOKEN", ""),
             "wechat_secret": os.environ.get("WECHAT_SECRET", ""),

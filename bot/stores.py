@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+import bot.accounts.models  # desk staff and admin accounts, login sessions
 import bot.channels.wechat.models  # WeChat de-duplication, offered choices, token cache
 import bot.opendata.models  # open-data cache and sync log
 import bot.registry.models  # noqa: F401  the service registry

@@ -11,6 +11,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.config import PROJECT_ROOT
+from bot.web.auth import setup_auth
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,8 @@ def create_app(rasa_url: str) -> web.Application:
     async def socket_io(_: web.Request) -> web.FileResponse:
         return web.FileResponse(SOCKET_IO_JS, headers={**SECURITY_HEADERS, "Content-Type": "application/javascript"})
 
-    app = web.Application(client_max_size=1024)
+    app = web.Application(client_max_size=64 * 1024)  # desk replies; the chat page itself posts nothing here
+    setup_auth(app)
     app.router.add_get("/", index)
     app.router.add_get("/vendor/socket.io.min.js", socket_io)
     app.router.add_static("/static/", STATIC, show_index=False)
