@@ -26,6 +26,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import DISTRICTS_ANY, latest_text, payload, registry_verdict, settings, slot_set_this_turn
+from actions.ratings import offer_rating
 from bot.places import normalize_district
 from bot.registry import guide
 from bot.registry.live import Snapshot, live_registry
@@ -45,6 +46,7 @@ class Reply:
     text: str
     buttons: List[Dict[str, str]] = field(default_factory=list)
     events: List[EventType] = field(default_factory=list)
+    answered: Optional[str] = None  # the item a full answer was given for: the resident may rate it
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ def _answer(snapshot: Snapshot, item: ItemView, turn: Turn) -> Reply:
     text = guide.answer(turn.aspect, item, situation, materials_for(item, situation), locations, own)
     buttons = [{"title": title, "payload": payload(intent)}
                for title, intent, key in FOLLOW_UPS if key != turn.aspect][:3]
-    return Reply(text, buttons, events)
+    return Reply(text, buttons, events, answered=item.name)
 
 
 def _differs_by_situation(item: ItemView, aspect: str) -> bool:
@@ -176,6 +178,8 @@ class ActionAnswerService(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         reply = await asyncio.to_thread(service_reply, Turn.of(tracker))
         dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+        if reply.answered:
+            return reply.events + offer_rating(dispatcher, tracker, f"service:{reply.answered}")
         return reply.events
 
 

@@ -34,6 +34,7 @@ class Settings:
     rasa_url: str
     web_port: int
     city: str
+    followup_working_days: int = 15  # FOLLOWUP_WORKING_DAYS: working days a staff member has to follow up a 差评
     desk_cookie_secure: bool = False  # DESK_COOKIE_SECURE=1 behind HTTPS: the session cookie is sent over TLS only
     secrets: dict = field(default_factory=dict, repr=False)
 
@@ -67,6 +68,7 @@ def get_settings() -> Settings:
         rasa_url=_env("RASA_URL", "http://localhost:5005"),
         web_port=int(_env("WEB_PORT", "8080")),
         city=_env("CITY_NAME", "江州市"),
+        followup_working_days=int(_env("FOLLOWUP_WORKING_DAYS", "15")),
         desk_cookie_secure=_env("DESK_COOKIE_SECURE", "0") == "1",
         secrets={
             "wechat_token": os.environ.get("WECHAT_TOKEN", ""),
