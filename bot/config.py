@@ -32,6 +32,8 @@ class Settings:
     hotline: str
     redis_url: str
     rasa_url: str
+    # Rasa's HTTP API as the desk reaches it (loopback; token in secrets["rasa_token"])
+    rasa_api_url: str
     web_port: int
     city: str
     followup_working_days: int = 15  # FOLLOWUP_WORKING_DAYS: working days a staff member has to follow up a 差评
@@ -66,6 +68,7 @@ def get_settings() -> Settings:
         hotline=_env("SERVICE_HOTLINE", "12345"),
         redis_url=_env("REDIS_URL", ""),
         rasa_url=_env("RASA_URL", "http://localhost:5005"),
+        rasa_api_url=_env("RASA_API_URL", "http://127.0.0.1:5005"),
         web_port=int(_env("WEB_PORT", "8080")),
         city=_env("CITY_NAME", "江州市"),
         followup_working_days=int(_env("FOLLOWUP_WORKING_DAYS", "15")),
@@ -74,5 +77,6 @@ def get_settings() -> Settings:
             "wechat_token": os.environ.get("WECHAT_TOKEN", ""),
             "wechat_secret": os.environ.get("WECHAT_SECRET", ""),
             "wechat_aes_key": os.environ.get("WECHAT_AES_KEY", ""),
+            "rasa_token": os.environ.get("RASA_AUTH_TOKEN", ""),
         },
     )

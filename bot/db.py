@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 import threading
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, Iterator, Optional
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeMeta, Session, declarative_base, sessionmaker
 
@@ -21,6 +22,30 @@ from bot.config import get_settings, mask_url
 logger = logging.getLogger(__name__)
 
 Base: DeclarativeMeta = declarative_base()
+
+
+class UtcDateTime(TypeDecorator):
+    """An aware UTC datetime, stored naive (UTC) the same way on SQLite and PostgreSQL.
+
+    SQLite keeps no time zone and PostgreSQL's ``timestamp with time zone`` hands back the
+    server's zone: every store keeps its times in this type, so code compares like with like.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:  # a naive time is ambiguous: refuse rather than guess the zone
+            raise ValueError("UtcDateTime needs a timezone-aware datetime")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc)
+
 
 _lock = threading.Lock()
 _engines: Dict[str, Engine] = {}

@@ -9,6 +9,7 @@ from typing import Optional
 
 import bot.accounts.models  # desk staff and admin accounts, login sessions
 import bot.channels.wechat.models  # WeChat de-duplication, offered choices, token cache
+import bot.desk.models  # service-desk tickets, notes and their history
 import bot.opendata.models  # open-data cache and sync log
 import bot.ratings.models  # 好差评 ratings and 差评 follow-ups (整改)
 import bot.registry.models  # noqa: F401  the service registry

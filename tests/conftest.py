@@ -13,6 +13,7 @@ import pytest
 import sanic.app  # noqa: F401
 
 from tests.support.database import fresh_database
+from tests.support.desk import ALWAYS_OPEN, write_hours
 from tests.support.stack import WECHAT_TEST_ENV, free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -33,8 +34,18 @@ def model_path() -> Path:
 
 
 @pytest.fixture(scope="session")
-def rasa_stack(database_url: str, model_path: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """The real action server, Rasa server (REST, Socket.IO, WeChat) and web page."""
+def desk_hours_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The running stack's desk timetable: always open, so handoff tests do not depend on the
+    hour they run at; tests of the closed desk rewrite it (tests.support.desk.write_hours)."""
+    path = tmp_path_factory.mktemp("desk") / "hours.yml"
+    write_hours(path, ALWAYS_OPEN)
+    return path
+
+
+@pytest.fixture(scope="session")
+def rasa_stack(database_url: str, model_path: Path, desk_hours_file: Path,  # type: ignore[no-untyped-def]
+               tmp_path_factory: pytest.TempPathFactory):
+    """The real action server, Rasa server (REST, Socket.IO, WeChat), web page and desk."""
     from bot.runner import Ports, Stack
 
     log_dir = tmp_path_factory.mktemp("stack-logs")
@@ -43,7 +54,8 @@ def rasa_stack(database_url: str, model_path: Path, tmp_path_factory: pytest.Tem
         model=model_path,
         # DEBUG so that every message the tests send is logged: the privacy test then checks
         # that no 身份证号 or 手机号 reached a log unmasked
-        env={"DATABASE_URL": database_url, "LOG_LEVEL": "DEBUG", **WECHAT_TEST_ENV},
+        env={"DATABASE_URL": database_url, "LOG_LEVEL": "DEBUG", "DESK_HOURS_FILE": str(desk_hours_file),
+             **WECHAT_TEST_ENV},
         log_dir=log_dir,
     )
     stack.start()

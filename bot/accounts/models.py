@@ -6,34 +6,11 @@ Times are timezone-aware UTC in Python. SQLite keeps no time zone and PostgreSQL
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Optional
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String
-from sqlalchemy.types import TypeDecorator
-
-from bot.db import Base
+from bot.db import Base, UtcDateTime
 
 ROLES = ("staff", "admin")
-
-
-class UtcDateTime(TypeDecorator):
-    """An aware UTC datetime, stored naive (UTC) the same way on SQLite and PostgreSQL."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
-        if value is None:
-            return None
-        if value.tzinfo is None:  # a naive time is ambiguous: refuse rather than guess the zone
-            raise ValueError("UtcDateTime needs a timezone-aware datetime")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
-
-    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
-        if value is None:
-            return None
-        return value.replace(tzinfo=timezone.utc)
 
 
 class User(Base):

@@ -5,9 +5,9 @@ paused, and worked by the desk (page server): all three share the one database.
 """
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Text, text
 
-from bot.db import Base
+from bot.db import Base, UtcDateTime
 
 OPEN_STATUSES = ("waiting", "active")
 
@@ -29,18 +29,18 @@ class Ticket(Base):
     situation = Column(String(100))
     district = Column(String(50))
     assignee = Column(String(64))
-    created_at = Column(DateTime(timezone=True), nullable=False)
-    claimed_at = Column(DateTime(timezone=True))
-    closed_at = Column(DateTime(timezone=True))
+    created_at = Column(UtcDateTime, nullable=False)
+    claimed_at = Column(UtcDateTime)
+    closed_at = Column(UtcDateTime)
     closed_by = Column(String(64))
     outcome = Column(String(200))
     hand_back = Column(Boolean)
     # call-back tickets: the number in full (shown only by reveal-phone, which is logged)
     callback_phone = Column(String(64))
     callback_note = Column(Text)
-    callback_due = Column(DateTime(timezone=True))
+    callback_due = Column(UtcDateTime)
     # the resident's latest message (WeChat's 48-hour window for 客服 messages counts from it)
-    last_resident_at = Column(DateTime(timezone=True))
+    last_resident_at = Column(UtcDateTime)
     resident_messages = Column(Integer, nullable=False, default=0)  # while the ticket is open
 
     __table_args__ = (
@@ -60,7 +60,7 @@ class TicketNote(Base):
     ticket_id = Column(Integer, ForeignKey("desk_ticket.id", ondelete="CASCADE"), nullable=False, index=True)
     author = Column(String(64), nullable=False)
     text = Column(Text, nullable=False)
-    created_at = Column(DateTime(timezone=True), nullable=False)
+    created_at = Column(UtcDateTime, nullable=False)
 
 
 class TicketLog(Base):
@@ -73,4 +73,4 @@ class TicketLog(Base):
     actor = Column(String(64), nullable=False)  # a username, or "resident" / "bot"
     action = Column(String(32), nullable=False)
     detail = Column(String(300), nullable=False, default="")
-    created_at = Column(DateTime(timezone=True), nullable=False)
+    created_at = Column(UtcDateTime, nullable=False)

@@ -1,8 +1,11 @@
-"""Not understood → candidates, then a person; asking for a human; complaints."""
+"""Not understood → candidates, then a person; complaints go to a person.
+
+(The handoff itself, with the desk's tickets and hours: tests/actions/test_handoff.py.)
+"""
 from __future__ import annotations
 
 from actions.clarify import ActionClarify
-from actions.handoff import ActionOfferHuman, ActionRespondComplaint
+from actions.handoff import ActionRespondComplaint
 from tests.support.trackers import make_tracker, run_action
 
 
@@ -22,10 +25,14 @@ def test_clarify_answers_a_clearly_named_item_at_once() -> None:
     assert {"event": "slot", "name": "service", "value": "社会保障卡申领/补换", "timestamp": None} in events
 
 
-def test_clarify_twice_in_a_row_offers_a_person() -> None:
+def test_clarify_failing_twice_in_a_row_hands_over_to_a_person() -> None:
     tracker = make_tracker("阿巴阿巴", "nlu_fallback", history=[("呜啦啦", "nlu_fallback")])
-    messages, _ = run_action(ActionClarify(), tracker)
-    assert "12345" in messages[0]["text"] and messages[0]["buttons"][0]["payload"] == "/request_human"
+    messages, events = run_action(ActionClarify(), tracker)
+    assert "转接人工客服" in messages[0]["text"]
+    assert {"event": "slot", "name": "handoff_reason", "value": "clarify", "timestamp": None} in events
+    assert events[-1]["event"] == "followup" and events[-1]["name"] == "action_handoff"
+    once, events = run_action(ActionClarify(), make_tracker("阿巴阿巴", "nlu_fallback", history=[("你好", "greet")]))
+    assert not any(e["event"] == "followup" for e in events)  # one miss: rephrase first
 
 
 def test_clarify_empty_text_asks_for_words() -> None:
@@ -33,13 +40,8 @@ def test_clarify_empty_text_asks_for_words() -> None:
     assert "文字" in messages[0]["text"]
 
 
-def test_offer_human_names_the_items_consult_phone_when_known() -> None:
-    general, _ = run_action(ActionOfferHuman(), make_tracker("转人工", "request_human"))
-    specific, _ = run_action(ActionOfferHuman(), make_tracker("转人工", "request_human", slots={"service": "普通护照"}))
-    assert "12345" in general[0]["text"]
-    assert "普通护照" in specific[0]["text"] and "咨询电话" in specific[0]["text"]
-
-
-def test_complaint_points_to_the_hotline() -> None:
-    messages, _ = run_action(ActionRespondComplaint(), make_tracker("态度太差了", "complain"))
-    assert "12345" in messages[0]["text"] and "抱歉" in messages[0]["text"]
+def test_a_complaint_goes_to_a_person() -> None:
+    messages, events = run_action(ActionRespondComplaint(), make_tracker("态度太差了", "complain"))
+    assert "抱歉" in messages[0]["text"] and "人工" in messages[0]["text"]
+    assert {"event": "slot", "name": "handoff_reason", "value": "complaint", "timestamp": None} in events
+    assert events[-1]["name"] == "action_handoff"

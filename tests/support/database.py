@@ -56,3 +56,46 @@ def _sync_sample_snapshots() -> None:
 
     report = run_sync(load_config())
     assert report.failed == 0, [o.describe() for o in report.outcomes if not o.ok]
+
+
+POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@contextmanager
+def fresh_postgres_schema(prefix: str = "t") -> Iterator[str]:
+    """Every store's tables in a new schema of PostgreSQL's ``test`` database; yields its URL.
+
+    The machines and CI start PostgreSQL (127.0.0.1:5432, trust auth) before the suite: tests
+    of races and locks run against it for real. While the block runs DATABASE_URL names the
+    schema (search_path), so the product's own code uses it; the schema is dropped afterwards,
+    so parallel runs and other tests in that database are not disturbed.
+    """
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from bot.config import get_settings
+    from bot.db import get_engine
+    from bot.stores import create_all
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, future=True)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    previous = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    try:
+        create_all(url)
+        yield url
+    finally:
+        get_engine(url).dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+        if previous is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = previous
+        get_settings.cache_clear()

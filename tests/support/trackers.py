@@ -21,6 +21,7 @@ DOMAIN: Dict[str, Any] = {
     } | {
         "aspect": {"type": "categorical", "mappings": [{"type": "from_intent", "intent": "ask_fee", "value": "fee"}]},
     },
+    "forms": {"callback_form": {"required_slots": ["callback_note", "callback_phone"]}},
 }
 
 NO_VERDICT: Dict[str, Any] = {"outcome": "none", "candidates": []}
