@@ -1,0 +1,80 @@
+"""The service-desk console's web pages: login, the ticket console, 差评 follow-ups, and their files.
+
+The pages are static HTML; everything they show comes from the JSON API (``/desk/api/…``, see
+docs/desk.md) through ``common.js``, which also carries the CSRF token. Every page and file is
+served with a strict Content-Security-Policy (only this origin's own scripts and styles, nothing
+inline) and the security headers of the chat page.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Awaitable, Callable, Dict
+
+from aiohttp import web
+
+from bot.web.auth import requires
+
+STATIC = Path(__file__).parent / "static"
+
+# The same headers as the chat page (bot/web/server.py); kept here so that server.py can import
+# this module without a circular import.
+SECURITY_HEADERS: Dict[str, str] = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                           "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+                           "frame-ancestors 'none'")
+PAGE_HEADERS: Dict[str, str] = {
+    **SECURITY_HEADERS,
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "Cache-Control": "no-store",  # the pages are only for logged-in staff: keep them out of caches
+}
+CONTENT_TYPES = {".html": "text/html", ".js": "application/javascript", ".css": "text/css"}
+_FILE_NAME = re.compile(r"[a-z][a-z0-9_-]*\.(?:js|css)")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def html_page(path: Path) -> Handler:
+    """A handler answering the HTML file at ``path`` (read once) with the pages' headers."""
+    text = path.read_text(encoding="utf-8")
+
+    async def page(_: web.Request) -> web.Response:
+        return web.Response(text=text, content_type="text/html", charset="utf-8", headers=PAGE_HEADERS)
+
+    return page
+
+
+def static_files(directory: Path) -> Handler:
+    """A handler for ``…/{name}``: a ``.js`` or ``.css`` file directly in ``directory``, nothing else.
+
+    Not ``add_static``: the files get the same security headers as the pages, and a name is a
+    plain file name (no sub-directory, no ``..``).
+    """
+    files = {p.name: p for p in directory.iterdir() if p.is_file() and _FILE_NAME.fullmatch(p.name)}
+
+    async def serve(request: web.Request) -> web.StreamResponse:
+        path = files.get(request.match_info["name"])
+        if path is None:
+            raise web.HTTPNotFound(text="找不到文件", headers=SECURITY_HEADERS)
+        headers = {**SECURITY_HEADERS, "Content-Type": f"{CONTENT_TYPES[path.suffix]}; charset=utf-8",
+                   "Cache-Control": "no-cache"}
+        return web.FileResponse(path, headers=headers)
+
+    return serve
+
+
+def setup_desk_pages(app: web.Application) -> None:
+    """Add the console's pages and files to ``app`` (which must have :func:`bot.web.auth.setup_auth`)."""
+    app.router.add_get("/desk/login", html_page(STATIC / "login.html"))
+    app.router.add_get("/desk", _to_desk)
+    app.router.add_get("/desk/", requires("staff")(html_page(STATIC / "desk.html")))
+    app.router.add_get("/desk/followups", requires("staff")(html_page(STATIC / "followups.html")))
+    app.router.add_get("/desk/static/{name}", static_files(STATIC))
+
+
+async def _to_desk(_: web.Request) -> web.StreamResponse:
+    raise web.HTTPFound("/desk/")
