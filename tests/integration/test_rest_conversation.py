@@ -101,7 +101,7 @@ def _reply_kind(replies: List[Dict[str, object]], registry: Dict[str, ServiceIte
 
     "ask_words": gives examples of what to say (「...」) without the hotline;
     "candidates": two or more buttons, each naming a registry item;
-    "person": the hotline and a button to reach a person;
+    "person": handed over to the service desk (a ticket and the queue, or a call-back after hours);
     "context": answers or asks about ``context``, the item the conversation is about, naming it;
     "scope": says what the assistant does (domain.yml's utter_out_of_scope), for text that is no
     question at all.
@@ -115,7 +115,7 @@ def _reply_kind(replies: List[Dict[str, object]], registry: Dict[str, ServiceIte
         return "context"
     if text.strip() in _responses("utter_out_of_scope"):
         return "scope"
-    if _hotline() in text and "/request_human" in payloads:
+    if "转接人工客服" in text or "不在人工服务时间" in text:
         return "person"
     if re.search(r"「[^」]+」", text) and _hotline() not in text:
         return "ask_words"
@@ -222,17 +222,19 @@ def test_not_understood_offers_candidates_then_a_person(chat: Chat, registry: Di
     assert _hotline() not in texts(vague), f"a person offered before any miss: {vague}"
 
 
-def test_request_human_gives_the_hotline(chat: Chat, rasa_stack, registry: Dict[str, ServiceItem]) -> None:  # type: ignore[no-untyped-def]
-    """Tried: "我要找人工客服" first with no service known, then in a new conversation after
-    "居住证要多久", where the item's own consult phone is added."""
-    item = registry[RESIDENCE_PERMIT]
-    alone = chat.say("我要找人工客服")
-    assert _hotline() in alone and item.consult_phone not in alone, alone
+def test_request_human_hands_over_with_the_conversation_attached(chat: Chat, rasa_stack) -> None:  # type: ignore[no-untyped-def]
+    """Tried: "居住证要多久" then "我要找人工客服": a ticket carrying the question and the item, the
+    queue place and 取消; then 取消, and the bot answers again (the desk side: tests/desk/)."""
+    from bot.desk.tickets import open_live_ticket
 
-    about = Chat(rasa_stack.rasa_url)
-    about.send("居住证要多久")
-    reply = about.say("我要找人工客服")
-    assert _hotline() in reply and item.name in reply and item.consult_phone in reply, reply
+    chat.send("居住证要多久")
+    handed = chat.say("我要找人工客服")
+    assert "已为您转接人工客服" in handed and "取消" in handed, handed
+    ticket = open_live_ticket(chat.sender)
+    assert ticket is not None and ticket.question == "居住证要多久" and ticket.service == RESIDENCE_PERMIT
+    assert "已取消" in chat.say("取消")
+    assert open_live_ticket(chat.sender) is None
+    assert RESIDENCE_PERMIT in chat.say("要带什么材料")
 
 
 NOT_TEXT = {"empty", "whitespace", "emoji", "null"}  # nothing to read: the bot must ask for words
