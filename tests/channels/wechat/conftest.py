@@ -33,6 +33,7 @@ from wechatpy.utils import WeChatSigner
 from tests.support.channel_server import SanicThread, serve_channels
 from tests.support.database import fresh_database
 from tests.support.fake_http import FakeHttpServer, Reply, Request
+from tests.support.stack import WECHAT_FAKE_API_PORT, WECHAT_TEST_ENV
 
 TOKEN = "test-token"
 APPID = "wx0123456789abcdef"
@@ -303,3 +304,64 @@ def wechat_server(wechat_db: str, fake_wechat_api: FakeWeChatApi) -> Iterator[Ca
 @pytest.fixture(scope="session")
 def peer_class() -> type:
     return WeChatPeer
+
+
+# the running stack ------------------------------------------------------------
+@pytest.fixture(scope="session")
+def stack_fake_api() -> Iterator[Any]:
+    """The fake WeChat API on the port the running stack (``rasa_stack``) was told to use."""
+    api = FakeWeChatApi(port=WECHAT_FAKE_API_PORT, secret=WECHAT_TEST_ENV["WECHAT_SECRET"]).start()
+    yield api
+    api.stop()
+
+
+@pytest.fixture
+def wechat(rasa_stack, stack_fake_api):  # type: ignore[no-untyped-def]
+    """A new WeChat resident (fresh openid) talking to the running stack."""
+    peer = WeChatPeer(
+        f"{rasa_stack.rasa_url}/webhooks/wechat/webhook",
+        token=WECHAT_TEST_ENV["WECHAT_TOKEN"],
+        appid=WECHAT_TEST_ENV["WECHAT_APPID"],
+        aes_key=WECHAT_TEST_ENV["WECHAT_AES_KEY"],
+    )
+    return Resident(peer, stack_fake_api, rasa_stack)
+
+
+class Resident:
+    """One WeChat user: sends through the webhook, reads the passive reply or the 客服 push."""
+
+    def __init__(self, peer: Any, api: Any, stack: Any) -> None:
+        self.peer = peer
+        self.api = api
+        self.stack = stack
+        self.openid = "o" + uuid.uuid4().hex[:27]
+
+    def send(self, xml: str, mode: str = "safe") -> str:
+        already = len(self.api.wait_delivered(0, touser=self.openid))
+        query, body = self.peer.request(xml, mode)
+        started = time.monotonic()
+        response = self.peer.post_raw(query, body, timeout=30)
+        assert time.monotonic() - started < 5.0, "WeChat gives up after 5 seconds"
+        assert response.status_code == 200
+        if response.text != "success":
+            reply = self.peer.reply(response, mode, query["nonce"])
+            assert reply.target == self.openid
+            return reply.content
+        pushed = self.api.wait_delivered(already + 1, timeout=60, touser=self.openid)[already:]
+        assert pushed, "neither a passive reply nor a 客服 message"
+        time.sleep(1.0)  # the rest of a multi-part answer
+        return "\n".join(m["text"]["content"] for m in self.api.wait_delivered(0, touser=self.openid)[already:])
+
+    def text(self, content: str, mode: str = "safe") -> str:
+        return self.send(self.peer.text(content, openid=self.openid), mode)
+
+    def tracker(self) -> Dict[str, Any]:
+        response = requests.get(
+            f"{self.stack.rasa_url}/conversations/{self.openid}/tracker",
+            params={"token": self.stack.api_token}, timeout=30,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def user_events(self) -> List[Dict[str, Any]]:
+        return [e for e in self.tracker()["events"] if e.get("event") == "user"]

@@ -1,77 +1,13 @@
 """End to end through the real Rasa server (``rasa_stack`` from tests/conftest.py).
 
-WeChat's side is played by wechatpy against /webhooks/wechat/webhook; the fake WeChat API runs
-on ``WECHAT_FAKE_API_PORT``, where Rasa was told to find it, so answers that miss the 4-second
-window (and messages Rasa pushes later) are caught there.
+WeChat's side is played by wechatpy against /webhooks/wechat/webhook (the ``wechat`` fixture of
+conftest.py); the fake WeChat API runs where Rasa was told to find it, so answers that miss the
+4-second window (and messages Rasa pushes later) are caught there.
 """
 from __future__ import annotations
 
-import time
-import uuid
-from typing import Any, Dict, Iterator, List
-
 import pytest
 import requests
-
-from tests.support.stack import WECHAT_FAKE_API_PORT, WECHAT_TEST_ENV
-
-
-@pytest.fixture(scope="module")
-def stack_fake_api(fake_api_class: type) -> Iterator[Any]:
-    api = fake_api_class(port=WECHAT_FAKE_API_PORT, secret=WECHAT_TEST_ENV["WECHAT_SECRET"]).start()
-    yield api
-    api.stop()
-
-
-@pytest.fixture
-def wechat(rasa_stack, stack_fake_api, peer_class):  # type: ignore[no-untyped-def]
-    peer = peer_class(
-        f"{rasa_stack.rasa_url}/webhooks/wechat/webhook",
-        token=WECHAT_TEST_ENV["WECHAT_TOKEN"],
-        appid=WECHAT_TEST_ENV["WECHAT_APPID"],
-        aes_key=WECHAT_TEST_ENV["WECHAT_AES_KEY"],
-    )
-    return Resident(peer, stack_fake_api, rasa_stack)
-
-
-class Resident:
-    """One WeChat user: sends through the webhook, reads the passive reply or the 客服 push."""
-
-    def __init__(self, peer: Any, api: Any, stack: Any) -> None:
-        self.peer = peer
-        self.api = api
-        self.stack = stack
-        self.openid = "o" + uuid.uuid4().hex[:27]
-
-    def send(self, xml: str, mode: str = "safe") -> str:
-        already = len(self.api.wait_delivered(0, touser=self.openid))
-        query, body = self.peer.request(xml, mode)
-        started = time.monotonic()
-        response = self.peer.post_raw(query, body, timeout=30)
-        assert time.monotonic() - started < 5.0, "WeChat gives up after 5 seconds"
-        assert response.status_code == 200
-        if response.text != "success":
-            reply = self.peer.reply(response, mode, query["nonce"])
-            assert reply.target == self.openid
-            return reply.content
-        pushed = self.api.wait_delivered(already + 1, timeout=60, touser=self.openid)[already:]
-        assert pushed, "neither a passive reply nor a 客服 message"
-        time.sleep(1.0)  # the rest of a multi-part answer
-        return "\n".join(m["text"]["content"] for m in self.api.wait_delivered(0, touser=self.openid)[already:])
-
-    def text(self, content: str, mode: str = "safe") -> str:
-        return self.send(self.peer.text(content, openid=self.openid), mode)
-
-    def tracker(self) -> Dict[str, Any]:
-        response = requests.get(
-            f"{self.stack.rasa_url}/conversations/{self.openid}/tracker",
-            params={"token": self.stack.api_token}, timeout=30,
-        )
-        response.raise_for_status()
-        return response.json()
-
-    def user_events(self) -> List[Dict[str, Any]]:
-        return [e for e in self.tracker()["events"] if e.get("event") == "user"]
 
 
 def test_verification_through_rasa(wechat) -> None:  # type: ignore[no-untyped-def]
