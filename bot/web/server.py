@@ -1,6 +1,7 @@
-"""Serves the web chat page and its browser dependencies (from node_modules, installed by make).
+"""The page server: the web chat page, the service desk (/desk/) and the admin console (/admin/).
 
-The page talks to Rasa's Socket.IO channel directly; this server only hands out files.
+The chat page talks to Rasa's Socket.IO channel directly; the desk talks to this server's JSON
+API, which reaches Rasa's HTTP API on the loopback address with the API token.
 """
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.admin.users import setup_admin
 from bot.config import PROJECT_ROOT
+from bot.desk.api import setup_desk_api
+from bot.desk.pages import setup_desk_pages
+from bot.ratings.api import setup_ratings_api
 from bot.web.auth import setup_auth
 
 logger = logging.getLogger(__name__)
@@ -44,6 +49,10 @@ def create_app(rasa_url: str) -> web.Application:
 
     app = web.Application(client_max_size=64 * 1024)  # desk replies; the chat page itself posts nothing here
     setup_auth(app)
+    setup_desk_api(app)
+    setup_ratings_api(app)
+    setup_desk_pages(app)
+    setup_admin(app)
     app.router.add_get("/", index)
     app.router.add_get("/vendor/socket.io.min.js", socket_io)
     app.router.add_static("/static/", STATIC, show_index=False)
