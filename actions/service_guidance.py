@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -47,6 +47,7 @@ class Reply:
     buttons: List[Dict[str, str]] = field(default_factory=list)
     events: List[EventType] = field(default_factory=list)
     answered: Optional[str] = None  # the item a full answer was given for: the resident may rate it
+    review: str = ""  # 需人工核实: the item's reason staff must check the case
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def _answer(snapshot: Snapshot, item: ItemView, turn: Turn) -> Reply:
     text = guide.answer(turn.aspect, item, situation, materials_for(item, situation), locations, own)
     buttons = [{"title": title, "payload": payload(intent)}
                for title, intent, key in FOLLOW_UPS if key != turn.aspect][:3]
-    return Reply(text, buttons, events, answered=item.name)
+    return Reply(text, buttons, events, answered=item.name, review=item.manual_review)
 
 
 def _differs_by_situation(item: ItemView, aspect: str) -> bool:
@@ -169,6 +170,12 @@ def _ask_service(names: List[str]) -> Reply:
     return Reply("请问您要办理哪项业务？直接说名称就行，比如「居住证」「护照」「提取公积金」。")
 
 
+def _reviewed_before(tracker: Tracker) -> bool:
+    """Whether this conversation was already handed over for a 需人工核实 item."""
+    return any(e.get("event") == "slot" and e.get("name") == "handoff_reason" and e.get("value") == "review"
+               for e in tracker.events or [])
+
+
 class ActionAnswerService(Action):
     """Answers the asked aspect of the item the message (or the conversation) is about."""
 
@@ -178,6 +185,10 @@ class ActionAnswerService(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         reply = await asyncio.to_thread(service_reply, Turn.of(tracker))
         dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
+        if reply.answered and reply.review and not _reviewed_before(tracker):
+            # the guide is general; whether it applies must be checked by a person (once per conversation)
+            dispatcher.utter_message(text=f"「{reply.answered}」需人工核实：{reply.review}为您转接人工客服。")
+            return [*reply.events, SlotSet("handoff_reason", "review"), FollowupAction("action_handoff")]
         if reply.answered:
             return reply.events + offer_rating(dispatcher, tracker, f"service:{reply.answered}")
         return reply.events

@@ -201,6 +201,7 @@ def parse_items(path: Path, location_codes: Set[str]) -> Tuple[List[Dict[str, An
             "legal_limit_days": checker.integer(rec, name, "legal_limit_days", required=False),
             "promised_limit_days": checker.integer(rec, name, "promised_limit_days", required=True),
             "limit_note": checker.text(rec, name, "limit_note", required=False) or "",
+            "manual_review": checker.text(rec, name, "manual_review", required=False, max_len=300) or "",
             "fee": checker.text(rec, name, "fee"),
             "fee_basis": checker.text(rec, name, "fee_basis", required=False) or "",
             "online_url": checker.text(rec, name, "online_url", required=False) or "",

@@ -59,6 +59,7 @@ class ItemView:
     legal_limit_days: Optional[int]
     promised_limit_days: int
     limit_note: str
+    manual_review: str  # 需人工核实: the reason, "" when the guide alone answers
     fee: str
     fee_basis: str
     online_url: str
@@ -83,7 +84,8 @@ def item_view(item: object) -> ItemView:
     return ItemView(
         code=get("code"), name=get("name"), agency=get("agency"), conditions=get("conditions"),
         legal_limit_days=get("legal_limit_days"), promised_limit_days=get("promised_limit_days"),
-        limit_note=get("limit_note") or "", fee=get("fee"), fee_basis=get("fee_basis") or "",
+        limit_note=get("limit_note") or "", manual_review=get("manual_review") or "",
+        fee=get("fee"), fee_basis=get("fee_basis") or "",
         online_url=get("online_url") or "", online_depth=get("online_depth") or "",
         appointment=bool(get("appointment")), express_delivery=bool(get("express_delivery")),
         max_visits=get("max_visits"), consult_phone=get("consult_phone"), complaint_phone=get("complaint_phone"),

@@ -122,3 +122,19 @@ def test_the_call_back_is_stored_and_the_resident_told_when(hours_file: Path) ->
     assert tickets.open_live_ticket(tracker.sender_id) is None  # the bot keeps answering meanwhile
     assert {e["name"]: e["value"] for e in events} == {"callback_note": None, "callback_phone": None,
                                                        "handoff_reason": None}
+
+
+def test_an_item_that_needs_a_person_to_check_is_answered_then_handed_over() -> None:
+    """最低生活保障申请 says 需人工核实 in the registry: the guide first, then a person, once."""
+    from actions.service_guidance import ActionAnswerService
+
+    tracker = make_tracker("低保怎么申请", "ask_service_guide")
+    messages, events = run_action(ActionAnswerService(), tracker)
+    assert messages[0]["text"].startswith("【最低生活保障申请")
+    assert "需人工核实" in messages[1]["text"] and "入户调查" in messages[1]["text"]
+    assert {"event": "slot", "name": "handoff_reason", "value": "review", "timestamp": None} in events
+    assert events[-1] == {"event": "followup", "name": "action_handoff", "timestamp": None}
+    again = make_tracker("低保要带什么", "ask_materials", slots={"service": "最低生活保障申请"})
+    again.events.insert(0, {"event": "slot", "name": "handoff_reason", "value": "review"})
+    _, events = run_action(ActionAnswerService(), again)
+    assert not any(e["event"] == "followup" for e in events)  # already handed over once

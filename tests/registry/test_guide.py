@@ -20,7 +20,8 @@ def item(situations: Tuple[SituationView, ...] = (WORK, STUDY), promised: int = 
          question: str = "您在江州是以哪种条件申领？", note: str = "") -> ItemView:
     return ItemView(
         code="T-1", name="居住证首次申领", agency="江州市公安局", conditions="居住半年以上。", legal_limit_days=15,
-        promised_limit_days=promised, limit_note=note, fee=fee, fee_basis="", online_url="https://x.example/1",
+        promised_limit_days=promised, limit_note=note, manual_review="", fee=fee, fee_basis="",
+        online_url="https://x.example/1",
         online_depth=online_depth, appointment=True, express_delivery=False, max_visits=1,
         consult_phone="0000-110", complaint_phone="12345", situation_question=question,
         source="江州市政务服务网（示例数据）", updated=date(2026, 10, 15), situations=situations,
