@@ -1,12 +1,12 @@
 """Tables of 好差评: one row per rating, and a follow-up (整改) for each 差评.
 
-Times are stored naive UTC (as the other stores do); due dates are plain local dates.
+Times are aware UTC (``bot.db.UtcDateTime``, as in every store); due dates are plain local dates.
 """
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Column, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Integer, String, Text
 
-from bot.db import Base
+from bot.db import Base, UtcDateTime
 
 SUBJECT_KINDS = ("service", "ticket")
 FOLLOWUP_STATUSES = ("open", "closed")
@@ -27,7 +27,7 @@ class Rating(Base):
     staff = Column(String(32), nullable=True, index=True)  # username of the ticket's assignee
     level = Column(Integer, nullable=False)  # 5 非常满意 … 1 非常不满意
     reason = Column(String(200), nullable=True)  # a standard 差评 reason, attached after the rating
-    created_at = Column(DateTime, nullable=False, index=True)  # UTC, naive
+    created_at = Column(UtcDateTime, nullable=False, index=True)
 
 
 class FollowUp(Base):
@@ -41,5 +41,5 @@ class FollowUp(Base):
     status = Column(String(16), nullable=False, default="open", index=True)  # one of FOLLOWUP_STATUSES
     note = Column(Text, nullable=True)  # what was done, required to close
     closed_by = Column(String(32), nullable=True)  # username
-    closed_at = Column(DateTime, nullable=True)  # UTC, naive
-    created_at = Column(DateTime, nullable=False)  # UTC, naive
+    closed_at = Column(UtcDateTime, nullable=True)
+    created_at = Column(UtcDateTime, nullable=False)

@@ -73,10 +73,6 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
-
-
 def _aware(moment: Optional[datetime]) -> Optional[datetime]:
     if moment is None:
         return None
@@ -208,13 +204,13 @@ def record_rating(sender_id: str, channel: Optional[str], subject: Optional[str]
     kind, service, ticket_id = parse_subject(subject)
     with session_scope() as session:
         row = Rating(sender_id=sender_id, channel=channel or None, subject_kind=kind, service=service,
-                     ticket_id=ticket_id, staff=staff or None, level=level, created_at=_naive_utc(now))
+                     ticket_id=ticket_id, staff=staff or None, level=level, created_at=now)
         session.add(row)
         session.flush()
         followup = None
         if is_bad(level):
             due = add_working_days(local_today(now), get_settings().followup_working_days)
-            followup = FollowUp(rating_id=row.id, due_date=due, status="open", created_at=_naive_utc(now))
+            followup = FollowUp(rating_id=row.id, due_date=due, status="open", created_at=now)
             session.add(followup)
             session.flush()
         info = _rating_info(row, followup)
@@ -231,8 +227,8 @@ def add_reason(sender_id: str, reason: str, now: Optional[datetime] = None) -> O
     with session_scope() as session:
         row = session.scalars(
             select(Rating).where(Rating.sender_id == sender_id,
-                                 Rating.created_at >= _naive_utc(now - REASON_WINDOW),
-                                 Rating.created_at <= _naive_utc(now))
+                                 Rating.created_at >= now - REASON_WINDOW,
+                                 Rating.created_at <= now)
             .order_by(Rating.created_at.desc(), Rating.id.desc()).limit(1)).first()
         if row is None:
             return None
@@ -278,7 +274,7 @@ def close_followup(followup_id: int, note: str, username: str, now: Optional[dat
         if followup.status == "closed":
             raise AlreadyClosed(followup_id)
         followup.status, followup.note, followup.closed_by = "closed", note, username
-        followup.closed_at = _naive_utc(now)
+        followup.closed_at = now
         rating = session.get(Rating, followup.rating_id)
         info = _followup_info(followup, rating, local_today(now))
     logger.info("follow-up %s closed by %s", followup_id, username)

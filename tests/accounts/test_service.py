@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from bot.accounts import service
 from bot.accounts.models import LoginSession, User
@@ -32,13 +31,11 @@ from bot.accounts.service import (
     resolve_session,
     set_password,
 )
-from bot.config import get_settings
-from bot.db import Base, get_engine, session_scope
-from tests.support.database import fresh_database
+from bot.db import get_engine, session_scope
+from tests.support.database import fresh_database, fresh_postgres_schema
 
 PASSWORD = "qingshui-river-7"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 @pytest.fixture()
@@ -48,26 +45,10 @@ def db(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture()
-def postgres(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The account tables in a schema of their own in database ``test``, dropped afterwards,
-    so that other tests using that database at the same time are not disturbed."""
-    schema = f"accounts_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES, future=True)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{POSTGRES}?options=-csearch_path%3D{schema}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    get_settings.cache_clear()
-    try:
-        Base.metadata.create_all(get_engine(url), tables=[User.__table__, LoginSession.__table__])
+def postgres() -> Iterator[str]:
+    """Every store's tables in a schema of PostgreSQL's ``test`` database, dropped afterwards."""
+    with fresh_postgres_schema("accounts") as url:
         yield url
-    finally:
-        Base.metadata.drop_all(get_engine(url), tables=[LoginSession.__table__, User.__table__])
-        get_engine(url).dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-        get_settings.cache_clear()
 
 
 def _stored_hash(username: str) -> str:

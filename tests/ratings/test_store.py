@@ -1,8 +1,7 @@
 """bot.ratings: levels, deadlines in working days, ratings, reasons and 差评 follow-ups.
 
 The store runs against a fresh SQLite database and, once more, against PostgreSQL
-(postgresql://postgres@127.0.0.1:5432/test; the test creates the ratings tables there and
-drops them afterwards; skipped when no server answers).
+(a schema of PostgreSQL's ``test`` database, dropped afterwards).
 """
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from bot.config import get_settings
 from bot.db import session_scope
@@ -24,7 +23,7 @@ from bot.ratings.levels import (
     reason_buttons,
     satisfaction_rate,
 )
-from bot.ratings.models import FollowUp, Rating
+from bot.ratings.models import Rating
 from bot.ratings.store import (
     AlreadyClosed,
     FollowUpNotFound,
@@ -37,43 +36,24 @@ from bot.ratings.store import (
     record_rating,
     summary,
 )
-from tests.support.database import fresh_database
+from tests.support.database import fresh_database, fresh_postgres_schema
 
-POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 UTC = timezone.utc
 # 2026-09-29 10:00 in 江州 (a Tuesday, two days before 国庆)
 NOW = datetime(2026, 9, 29, 2, 0, tzinfo=UTC)
 
 
-def _postgres_or_skip() -> None:
-    try:
-        with create_engine(POSTGRES_URL, future=True).connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as error:  # no server here: the SQLite run still covers the logic
-        pytest.skip(f"PostgreSQL not reachable: {error}")
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The store pointed at an empty database; on PostgreSQL only the ratings tables, dropped after."""
+    """The store pointed at an empty database: a SQLite file, or a schema of PostgreSQL's ``test``."""
     monkeypatch.delenv("FOLLOWUP_WORKING_DAYS", raising=False)
+    get_settings.cache_clear()
     if request.param == "sqlite":
         with fresh_database(tmp_path / "ratings.db") as url:
             yield url
-        return
-    _postgres_or_skip()
-    engine = create_engine(POSTGRES_URL, future=True)
-    tables = [Rating.__table__, FollowUp.__table__]
-    Rating.metadata.drop_all(engine, tables=tables)  # leftovers of an interrupted run
-    Rating.metadata.create_all(engine, tables=tables)
-    monkeypatch.setenv("DATABASE_URL", POSTGRES_URL)
-    get_settings.cache_clear()
-    try:
-        yield POSTGRES_URL
-    finally:
-        Rating.metadata.drop_all(engine, tables=tables)
-        engine.dispose()
-        get_settings.cache_clear()
+    else:
+        with fresh_postgres_schema("ratings") as url:
+            yield url
 
 
 # ---------------------------------------------------------------- levels (no database)
