@@ -46,3 +46,21 @@ def test_run_prints_urls_and_stops_everything_on_ctrl_c(database_url: str, model
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_first_run_creates_an_admin_and_shows_its_password_once(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """On a machine with no account, `make run` prints a random admin password once; the next run
+    prints nothing, and only the argon2 hash is stored."""
+    from bot.accounts.service import authenticate, list_users
+    from bot.runner import _first_admin
+    from tests.support.database import fresh_database
+
+    with fresh_database(tmp_path / "first.db"):
+        _first_admin()
+        shown = capsys.readouterr().out
+        password = shown.split("初始密码")[1].split("\n\n")[1].strip()
+        assert len(password) >= 12 and "admin" in shown
+        (admin,) = list_users()
+        assert admin.role == "admin" and authenticate("admin", password).ok
+        _first_admin()
+        assert capsys.readouterr().out == ""
