@@ -31,7 +31,7 @@ def test_clarify_failing_twice_in_a_row_hands_over_to_a_person() -> None:
     assert "转接人工客服" in messages[0]["text"]
     assert {"event": "slot", "name": "handoff_reason", "value": "clarify", "timestamp": None} in events
     assert events[-1]["event"] == "followup" and events[-1]["name"] == "action_handoff"
-    once, events = run_action(ActionClarify(), make_tracker("阿巴阿巴", "nlu_fallback", history=[("你好", "greet")]))
+    _, events = run_action(ActionClarify(), make_tracker("阿巴阿巴", "nlu_fallback", history=[("你好", "greet")]))
     assert not any(e["event"] == "followup" for e in events)  # one miss: rephrase first
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator, List, Tuple
 
 import pytest
 
@@ -62,26 +62,32 @@ def test_two_threads_opening_for_one_conversation_get_one_ticket(db: str) -> Non
     assert len(set(ids)) == 1 and len(ids) == 4
 
 
+def _race_to_claim(ticket_id: int, users: Tuple[str, ...]) -> Tuple[List[str], List[str]]:
+    """Every user claims at the same moment; who won and the refusals."""
+    barrier = threading.Barrier(len(users))
+    won: List[str] = []
+    refused: List[str] = []
+
+    def claim(user: str) -> None:
+        barrier.wait()
+        try:
+            tickets.claim(ticket_id, user)
+            won.append(user)
+        except TicketError as exc:
+            refused.append(str(exc))
+
+    threads = [threading.Thread(target=claim, args=(u,)) for u in users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return won, refused
+
+
 def test_exactly_one_of_two_staff_claiming_at_once_wins(db: str) -> None:
     for round_ in range(5):  # a race can be won by luck once: run it several times
         ticket = _open(f"race-{round_}")
-        barrier = threading.Barrier(2)
-        won: List[str] = []
-        refused: List[str] = []
-
-        def claim(user: str, ticket_id: int = ticket.id) -> None:
-            barrier.wait()
-            try:
-                tickets.claim(ticket_id, user)
-                won.append(user)
-            except TicketError as exc:
-                refused.append(str(exc))
-
-        threads = [threading.Thread(target=claim, args=(u,)) for u in ("li", "wang")]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        won, refused = _race_to_claim(ticket.id, ("li", "wang"))
         assert len(won) == 1 and len(refused) == 1, (won, refused)
         assert refused[0] == f"该工单已由 {won[0]} 接待"
         assert tickets.get_ticket(ticket.id).assignee == won[0]  # type: ignore[union-attr]
