@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Optional
 
 import bot.accounts.models  # desk staff and admin accounts, login sessions
+import bot.audit.models  # who changed what in the registry, the FAQ, ... (before → after)
 import bot.channels.wechat.models  # WeChat de-duplication, offered choices, token cache
 import bot.desk.models  # service-desk tickets, notes and their history
 import bot.opendata.models  # open-data cache and sync log
