@@ -155,72 +155,90 @@ def _materials(checker: Checker, raw: Any, name: str) -> List[Dict[str, Any]]:
 def parse_items(path: Path, location_codes: Set[str]) -> Tuple[List[Dict[str, Any]], List[Problem]]:
     """The items of one ``items/*.yaml`` file; ``handled_at`` may name only ``location_codes``."""
     checker = Checker(path.name)
-    records: List[Dict[str, Any]] = []
-    for name, rec, source, updated in _entries(path, checker, "items", ("name", "code")):
-        audience = checker.str_list(rec, name, "audience", required=True)
-        for who in audience:
-            if who not in AUDIENCES:
-                checker.fail(name, "audience", f"应为 {sorted(AUDIENCES)} 之一：{who!r}")
-        handled_at = checker.str_list(rec, name, "handled_at", required=True)
-        for code in handled_at:
-            if code not in ("district", "city") and code not in location_codes:
-                checker.fail(name, "handled_at", f"未知的办理地点编码 {code!r}")
-        situations = []
-        for where, srec in _mappings(checker, rec.get("situations") or None, name, "situations"):
-            situations.append({
-                "code": checker.code(srec, where),
-                "name": checker.text(srec, where, "name", max_len=100),
-                "keywords": checker.str_list(srec, where, "keywords", required=False),
-                "description": checker.text(srec, where, "description", required=False) or "",
-                "promised_limit_days": checker.integer(srec, where, "promised_limit_days", required=False),
-                "fee": checker.text(srec, where, "fee", required=False),
-                "materials": _materials(checker, srec.get("materials"), where),
-            })
-        _check_unique(checker, situations, "code")
-        if situations and not rec.get("situation_question"):
-            checker.fail(name, "situation_question", "有情形时必须给出区分情形的问题")
-        steps = []
-        for where, srec in _mappings(checker, rec.get("steps") or None, name, "steps"):
-            steps.append({
-                "name": checker.text(srec, where, "name", max_len=100),
-                "description": checker.text(srec, where, "description", required=False, max_len=500) or "",
-                "time_limit": checker.text(srec, where, "time_limit", required=False, max_len=100) or "",
-            })
-        records.append({
-            "code": checker.code(rec, name),
-            "name": checker.text(rec, name, "name", max_len=200),
-            "aliases": checker.str_list(rec, name, "aliases", required=False),
-            "keywords": checker.str_list(rec, name, "keywords", required=False),
-            "category": checker.text(rec, name, "category", max_len=100),
-            "item_type": checker.text(rec, name, "item_type", max_len=50),
-            "agency": checker.text(rec, name, "agency", max_len=200),
-            "level": checker.text(rec, name, "level", required=False, max_len=50) or "区级",
-            "legal_basis": checker.text(rec, name, "legal_basis", required=False, max_len=2000) or "",
-            "audience": audience,
-            "conditions": checker.text(rec, name, "conditions", max_len=2000),
-            "legal_limit_days": checker.integer(rec, name, "legal_limit_days", required=False),
-            "promised_limit_days": checker.integer(rec, name, "promised_limit_days", required=True),
-            "limit_note": checker.text(rec, name, "limit_note", required=False) or "",
-            "manual_review": checker.text(rec, name, "manual_review", required=False, max_len=300) or "",
-            "fee": checker.text(rec, name, "fee"),
-            "fee_basis": checker.text(rec, name, "fee_basis", required=False) or "",
-            "online_url": checker.text(rec, name, "online_url", required=False) or "",
-            "online_depth": checker.text(rec, name, "online_depth", required=False, max_len=50) or "",
-            "appointment": checker.boolean(rec, name, "appointment", False),
-            "express_delivery": checker.boolean(rec, name, "express_delivery", False),
-            "max_visits": checker.integer(rec, name, "max_visits", required=True, high=10),
-            "consult_phone": checker.text(rec, name, "consult_phone", max_len=100),
-            "complaint_phone": checker.text(rec, name, "complaint_phone", max_len=100),
-            "situation_question": checker.text(rec, name, "situation_question", required=False, max_len=200) or "",
-            "handled_at": handled_at,
-            "situations": situations,
-            "materials": _materials(checker, rec.get("materials"), name),
-            "steps": steps,
-            "source": source,
-            "version": str(rec.get("version") or ""),
-            "updated": checker.day(rec, name, "updated", updated),
-        })
+    records = [check_item(checker, name, rec, location_codes, source, updated)
+               for name, rec, source, updated in _entries(path, checker, "items", ("name", "code"))]
     return records, checker.problems
+
+
+def validate_item(rec: Any, location_codes: Set[str], *, where: str = "item", source: str = "",
+                  updated: Optional[date] = None) -> Tuple[Dict[str, Any], List[Problem]]:
+    """One item in seed format (from the console, a spreadsheet row, ...), checked by the same
+    rules as the seed files: the clean record and every problem (empty when valid)."""
+    checker = Checker(where)
+    if not isinstance(rec, dict):
+        checker.fail(where, "-", "应为映射")
+        return {}, checker.problems
+    record = check_item(checker, str(rec.get("name") or rec.get("code") or "?"), rec, location_codes,
+                        str(rec.get("source") or source), updated)
+    return record, checker.problems
+
+
+def check_item(checker: Checker, name: str, rec: Dict[str, Any], location_codes: Set[str], source: str,
+               updated: Optional[date]) -> Dict[str, Any]:
+    """The clean seed-format record of one item; problems go to ``checker``."""
+    audience = checker.str_list(rec, name, "audience", required=True)
+    for who in audience:
+        if who not in AUDIENCES:
+            checker.fail(name, "audience", f"应为 {sorted(AUDIENCES)} 之一：{who!r}")
+    handled_at = checker.str_list(rec, name, "handled_at", required=True)
+    for code in handled_at:
+        if code not in ("district", "city") and code not in location_codes:
+            checker.fail(name, "handled_at", f"未知的办理地点编码 {code!r}")
+    situations = []
+    for where, srec in _mappings(checker, rec.get("situations") or None, name, "situations"):
+        situations.append({
+            "code": checker.code(srec, where),
+            "name": checker.text(srec, where, "name", max_len=100),
+            "keywords": checker.str_list(srec, where, "keywords", required=False),
+            "description": checker.text(srec, where, "description", required=False) or "",
+            "promised_limit_days": checker.integer(srec, where, "promised_limit_days", required=False),
+            "fee": checker.text(srec, where, "fee", required=False),
+            "materials": _materials(checker, srec.get("materials"), where),
+        })
+    _check_unique(checker, situations, "code")
+    if situations and not rec.get("situation_question"):
+        checker.fail(name, "situation_question", "有情形时必须给出区分情形的问题")
+    steps = []
+    for where, srec in _mappings(checker, rec.get("steps") or None, name, "steps"):
+        steps.append({
+            "name": checker.text(srec, where, "name", max_len=100),
+            "description": checker.text(srec, where, "description", required=False, max_len=500) or "",
+            "time_limit": checker.text(srec, where, "time_limit", required=False, max_len=100) or "",
+        })
+    return {
+        "code": checker.code(rec, name),
+        "name": checker.text(rec, name, "name", max_len=200),
+        "aliases": checker.str_list(rec, name, "aliases", required=False),
+        "keywords": checker.str_list(rec, name, "keywords", required=False),
+        "category": checker.text(rec, name, "category", max_len=100),
+        "item_type": checker.text(rec, name, "item_type", max_len=50),
+        "agency": checker.text(rec, name, "agency", max_len=200),
+        "level": checker.text(rec, name, "level", required=False, max_len=50) or "区级",
+        "legal_basis": checker.text(rec, name, "legal_basis", required=False, max_len=2000) or "",
+        "audience": audience,
+        "conditions": checker.text(rec, name, "conditions", max_len=2000),
+        "legal_limit_days": checker.integer(rec, name, "legal_limit_days", required=False),
+        "promised_limit_days": checker.integer(rec, name, "promised_limit_days", required=True),
+        "limit_note": checker.text(rec, name, "limit_note", required=False) or "",
+        "manual_review": checker.text(rec, name, "manual_review", required=False, max_len=300) or "",
+        "fee": checker.text(rec, name, "fee"),
+        "fee_basis": checker.text(rec, name, "fee_basis", required=False) or "",
+        "online_url": checker.text(rec, name, "online_url", required=False) or "",
+        "online_depth": checker.text(rec, name, "online_depth", required=False, max_len=50) or "",
+        "appointment": checker.boolean(rec, name, "appointment", False),
+        "express_delivery": checker.boolean(rec, name, "express_delivery", False),
+        "max_visits": checker.integer(rec, name, "max_visits", required=True, high=10),
+        "consult_phone": checker.text(rec, name, "consult_phone", max_len=100),
+        "complaint_phone": checker.text(rec, name, "complaint_phone", max_len=100),
+        "situation_question": checker.text(rec, name, "situation_question", required=False, max_len=200) or "",
+        "handled_at": handled_at,
+        "situations": situations,
+        "materials": _materials(checker, rec.get("materials"), name),
+        "steps": steps,
+        "source": source,
+        "version": str(rec.get("version") or ""),
+        "updated": checker.day(rec, name, "updated", updated),
+    }
 
 
 def load_seed(directory: Path) -> Tuple[List[Dict[str, Any]], List[Dict[str, Any]]]:
