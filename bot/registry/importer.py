@@ -17,6 +17,7 @@ from typing import Any, Dict, List, Optional
 
 from sqlalchemy.orm import Session
 
+from bot.audit.log import cli_actor, record
 from bot.db import session_scope
 from bot.registry.export import export_item
 from bot.registry.models import Location, Material, ServiceItem, Situation, Step
@@ -38,19 +39,33 @@ class ImportReport:
     problems: List[Problem] = field(default_factory=list)
 
 
-def import_registry(directory: Path, session: Optional[Session] = None) -> ImportReport:
+def import_registry(directory: Path, session: Optional[Session] = None, actor: Optional[str] = None) -> ImportReport:
     """Validate then upsert everything in ``directory``; raises RegistryError before any write."""
     locations, items = load_seed(directory)
     if session is None:
         with session_scope() as own:
-            return _upsert(own, locations, items)
-    return _upsert(session, locations, items)
+            return upsert(own, locations, items, actor or cli_actor())
+    return upsert(session, locations, items, actor or cli_actor())
 
 
-def _upsert(session: Session, locations: List[Dict[str, Any]], items: List[Dict[str, Any]]) -> ImportReport:
+def audit_dict(value: Any) -> Any:
+    """A seed-format record as JSON for the audit log (dates as ISO text)."""
+    if isinstance(value, dict):
+        return {k: audit_dict(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [audit_dict(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def upsert(session: Session, locations: List[Dict[str, Any]], items: List[Dict[str, Any]], actor: str,
+           source: str = "import") -> ImportReport:
+    """Write validated seed-format records in the caller's transaction; every created or changed
+    item gets an audit entry (before → after)."""
     repo = RegistryRepository(session)
     report = ImportReport(items=len(items), locations=len(locations))
-    by_code: Dict[str, Location] = {}
+    by_code: Dict[str, Location] = {loc.code: loc for loc in repo.locations()}
     for rec in locations:
         loc = repo.location_by_code(rec["code"]) or Location(code=rec["code"])
         for key, value in rec.items():
@@ -73,6 +88,10 @@ def _upsert(session: Session, locations: List[Dict[str, Any]], items: List[Dict[
             report.updated += 1
         else:
             report.unchanged += 1
+            continue
+        record(session, actor=actor, source=source, entity="registry_item", key=item.code,
+               action="create" if before is None else "update", summary=item.name,
+               before=audit_dict(before) if before else None, after=audit_dict(after))
     logger.info("registry import: %s items (%s new, %s changed), %s locations",
                 report.items, report.created, report.updated, report.locations)
     return report
