@@ -11,9 +11,9 @@ import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeMeta, Session, declarative_base, sessionmaker
 
@@ -82,6 +82,28 @@ def create_all(url: Optional[str] = None, metadata: Optional[MetaData] = None) -
     imports no feature: to get every store's tables, call :func:`bot.stores.create_all`.
     """
     (metadata or Base.metadata).create_all(get_engine(url))
+
+
+def add_missing_columns(url: Optional[str] = None, metadata: Optional[MetaData] = None) -> List[str]:
+    """Add the nullable columns a model gained since its table was created (``ALTER TABLE … ADD COLUMN``);
+    the names added as ``table.column``. Only nullable columns without a server default are added:
+    anything else needs a data migration and is left for one."""
+    engine = get_engine(url)
+    inspector = inspect(engine)
+    added: List[str] = []
+    for table in (metadata or Base.metadata).sorted_tables:
+        if not inspector.has_table(table.name):
+            continue
+        present = {col["name"] for col in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present or not column.nullable or column.server_default is not None:
+                continue
+            kind = column.type.compile(dialect=engine.dialect)
+            with engine.begin() as conn:
+                conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))
+            added.append(f"{table.name}.{column.name}")
+            logger.info("database: added column %s.%s", table.name, column.name)
+    return added
 
 
 @contextmanager

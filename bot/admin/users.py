@@ -2,7 +2,8 @@
 
 Routes (every one ``requires("admin")``; the CSRF header is checked by the auth middleware):
 
-* ``GET /admin/`` → redirect to ``/admin/users``; ``GET /admin/users`` the page;
+* ``GET /admin/`` → redirect to ``/admin/registry`` (the registry console, bot/registry/admin_api.py);
+  ``GET /admin/users`` the page;
 * ``GET /admin/api/users`` → ``[{"username","display_name","role","active","locked","locked_until",
   "last_login_at","created_at"}]``;
 * ``POST /admin/api/users`` ``{"username","display_name","role","password"}`` → 201 the new account;
@@ -37,8 +38,8 @@ CANNOT_DISABLE_SELF = "不能停用自己的账号"
 def setup_admin(app: web.Application) -> None:
     """Add the admin console to ``app`` (which must have :func:`bot.web.auth.setup_auth`)."""
     admin = requires("admin")
-    app.router.add_get("/admin", _to_users)
-    app.router.add_get("/admin/", _to_users)
+    app.router.add_get("/admin", _to_console)
+    app.router.add_get("/admin/", _to_console)
     app.router.add_get("/admin/users", admin(html_page(STATIC / "users.html")))
     app.router.add_get("/admin/static/{name}", static_files(STATIC))
     app.router.add_get("/admin/api/users", admin(_list))
@@ -48,8 +49,8 @@ def setup_admin(app: web.Application) -> None:
     app.router.add_post("/admin/api/users/{username}/password", admin(_password))
 
 
-async def _to_users(_: web.Request) -> web.StreamResponse:
-    raise web.HTTPFound("/admin/users")
+async def _to_console(_: web.Request) -> web.StreamResponse:
+    raise web.HTTPFound("/admin/registry")
 
 
 def _json(value: Any, status: int = 200) -> web.Response:

@@ -1,4 +1,4 @@
-"""``python -m bot registry import|export|check``."""
+"""``python -m bot registry import|export|check|import-sheet|export-sheet``."""
 from __future__ import annotations
 
 import argparse
@@ -11,6 +11,7 @@ from bot.registry.export import export_registry
 from bot.registry.importer import import_registry
 from bot.registry.schema import RegistryError
 from bot.registry.seed import load_seed
+from bot.registry.sheet_cli import register_sheet_commands
 from bot.stores import create_all
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     chk = commands.add_parser("check", help="只校验，不写库")
     chk.add_argument("--dir", type=Path, default=None)
     chk.set_defaults(func=_check)
+    register_sheet_commands(commands)
     hotline = get_settings().registry_dir.parent.parent / "tests" / "registry" / "hotline"
     cal = commands.add_parser("calibrate", help="在调参问题集上拟合“答对概率”（不用留出集）")
     cal.add_argument("--set", type=Path, default=hotline / "dev.yml")
@@ -52,6 +54,9 @@ def _import(args: argparse.Namespace) -> int:
         return 1
     print(f"已导入 {report.items} 个事项（新增 {report.created}，更新 {report.updated}，未变 {report.unchanged}），"
           f"{report.locations} 个办理地点")
+    if report.skipped_deleted:
+        print(f"跳过 {len(report.skipped_deleted)} 个已在管理后台删除的事项（仍为已删除，需要时在后台恢复）："
+              f"{'、'.join(report.skipped_deleted)}")
     return 0
 
 

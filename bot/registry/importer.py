@@ -2,7 +2,9 @@
 
 The seed is validated first (:mod:`bot.registry.seed`) and nothing is written when any record
 is wrong; then everything is upserted by code inside one transaction, so running it twice
-changes nothing. Lookups go through :mod:`bot.registry.repository`.
+changes nothing. An item deleted in the console (soft delete) is never brought back by an import:
+it is skipped, left deleted and named in the report (``skipped_deleted``); the console's 恢复
+restores it. Lookups go through :mod:`bot.registry.repository`.
 
 Sessions: :func:`import_registry` takes an optional Session. Pass one and you own it (you
 open, commit or roll back, and close it; the import only flushes). Leave it out and the
@@ -37,6 +39,9 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     problems: List[Problem] = field(default_factory=list)
+    # codes of items deleted in the console: an import leaves them deleted and unchanged (restoring
+    # one is the console's 恢复, which the audit log records); they are named here and in the log
+    skipped_deleted: List[str] = field(default_factory=list)
 
 
 def import_registry(directory: Path, session: Optional[Session] = None, actor: Optional[str] = None) -> ImportReport:
@@ -74,12 +79,15 @@ def upsert(session: Session, locations: List[Dict[str, Any]], items: List[Dict[s
         by_code[loc.code] = loc
     session.flush()
     for rec in items:
-        item = repo.item_by_code(rec["code"])
+        item = repo.item_by_code(rec["code"], include_deleted=True)
+        if item is not None and item.deleted_at is not None:
+            report.skipped_deleted.append(item.code)
+            continue
         before = export_item(item) if item else None
         if item is None:
             item = ServiceItem(code=rec["code"])
             session.add(item)
-        _fill_item(session, item, rec, by_code)
+        fill_item(session, item, rec, by_code)
         session.flush()
         after = export_item(item)
         if before is None:
@@ -94,10 +102,13 @@ def upsert(session: Session, locations: List[Dict[str, Any]], items: List[Dict[s
                before=audit_dict(before) if before else None, after=audit_dict(after))
     logger.info("registry import: %s items (%s new, %s changed), %s locations",
                 report.items, report.created, report.updated, report.locations)
+    if report.skipped_deleted:
+        logger.warning("registry import: %s item(s) deleted in the console left deleted: %s",
+                       len(report.skipped_deleted), ", ".join(report.skipped_deleted))
     return report
 
 
-def _fill_item(session: Session, item: ServiceItem, rec: Dict[str, Any], locations: Dict[str, Location]) -> None:
+def fill_item(session: Session, item: ServiceItem, rec: Dict[str, Any], locations: Dict[str, Location]) -> None:
     """Replace the item's fields, situations, materials, steps and centres by the record's."""
     scalar_fields = {k: v for k, v in rec.items() if k not in ("situations", "materials", "steps", "handled_at")}
     for key, value in scalar_fields.items():

@@ -9,7 +9,7 @@ from typing import List
 from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import relationship
 
-from bot.db import Base
+from bot.db import Base, UtcDateTime
 
 item_locations = Table(
     "registry_item_location",
@@ -79,6 +79,9 @@ class ServiceItem(Base):
     source = Column(String(200), nullable=False)
     version = Column(String(50), default="")
     updated = Column(Date, nullable=False)
+    # soft delete (the console's 删除): the row, its history and its code stay; the assistant no longer
+    # sees it (bot/registry/repository.py) and 恢复 clears it
+    deleted_at = Column(UtcDateTime, nullable=True)
 
     situations = relationship(
         "Situation", back_populates="item", cascade="all, delete-orphan", order_by="Situation.position"

@@ -10,11 +10,15 @@ from typing import List, Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql import Select
 
+from bot.audit.models import AuditEntry
 from bot.db import session_scope
 from bot.registry.models import Location, Material, ServiceItem
 
 logger = logging.getLogger(__name__)
+
+REGISTRY_ENTITY = "registry_item"  # the audit log's entity of a service item (key: its code)
 
 _ITEM_LOAD = (
     selectinload(ServiceItem.situations),
@@ -25,30 +29,61 @@ _ITEM_LOAD = (
 
 
 class RegistryRepository:
-    """Read access to items and locations; one instance per session."""
+    """Read access to items and locations; one instance per session.
+
+    Soft-deleted items (``deleted_at`` set, the console's 删除) are left out of every read the
+    assistant makes; only the console asks for them (``include_deleted=True``).
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
     # items -----------------------------------------------------------------
-    def items(self) -> List[ServiceItem]:
-        return list(self.session.scalars(select(ServiceItem).options(*_ITEM_LOAD).order_by(ServiceItem.code)))
+    @staticmethod
+    def _items(include_deleted: bool = False) -> Select:
+        query = select(ServiceItem).options(*_ITEM_LOAD)
+        return query if include_deleted else query.where(ServiceItem.deleted_at.is_(None))
 
-    def item_by_code(self, code: str) -> Optional[ServiceItem]:
-        return self.session.scalars(select(ServiceItem).options(*_ITEM_LOAD).where(ServiceItem.code == code)).first()
+    def items(self, include_deleted: bool = False) -> List[ServiceItem]:
+        return list(self.session.scalars(self._items(include_deleted).order_by(ServiceItem.code)))
+
+    def item_by_code(self, code: str, include_deleted: bool = False) -> Optional[ServiceItem]:
+        return self.session.scalars(self._items(include_deleted).where(ServiceItem.code == code)).first()
 
     def item_by_name(self, name: str) -> Optional[ServiceItem]:
-        return self.session.scalars(select(ServiceItem).options(*_ITEM_LOAD).where(ServiceItem.name == name)).first()
+        return self.session.scalars(self._items().where(ServiceItem.name == name)).first()
 
     def item_count(self) -> int:
-        return int(self.session.scalar(select(func.count(ServiceItem.id))) or 0)
+        return int(self.session.scalar(
+            select(func.count(ServiceItem.id)).where(ServiceItem.deleted_at.is_(None))) or 0)
+
+    def search_items(self, query: str = "", include_deleted: bool = False, limit: int = 500) -> List[ServiceItem]:
+        """The console's list: items whose name, alias, code or agency contains ``query`` (any case),
+        by code; only the item's own columns are loaded."""
+        rows = select(ServiceItem).order_by(ServiceItem.code)
+        if not include_deleted:
+            rows = rows.where(ServiceItem.deleted_at.is_(None))
+        needle = query.strip().casefold()
+        found = []
+        for item in self.session.scalars(rows):
+            fields = [item.name, item.code, item.agency, *(item.aliases or [])]
+            if not needle or any(needle in str(f or "").casefold() for f in fields):
+                found.append(item)
+                if len(found) >= limit:
+                    break
+        return found
 
     def fingerprint(self) -> str:
-        """Changes whenever items are added, removed or updated: used to refresh caches."""
-        count, latest, last_id = self.session.execute(
-            select(func.count(ServiceItem.id), func.max(ServiceItem.updated), func.max(ServiceItem.id))
+        """Changes whenever items are added, edited, deleted, restored or re-imported: used to
+        refresh caches. Every such change writes an audit entry (bot/audit), whose newest id is part
+        of it; the counts and dates also catch writes made without one."""
+        count, deleted, latest, last_id = self.session.execute(
+            select(func.count(ServiceItem.id), func.count(ServiceItem.deleted_at), func.max(ServiceItem.updated),
+                   func.max(ServiceItem.id))
         ).one()
-        return f"{count}:{latest}:{last_id}"
+        last_change = self.session.scalar(
+            select(func.max(AuditEntry.id)).where(AuditEntry.entity == REGISTRY_ENTITY))
+        return f"{count}:{deleted}:{latest}:{last_id}:{last_change}"
 
     # locations -------------------------------------------------------------
     def locations(self, district: Optional[str] = None) -> List[Location]:

@@ -10,6 +10,7 @@ import requests
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from bot.accounts.service import add_user, list_users
+from bot.registry.admin_api import setup_registry_admin
 from tests.desk.console import ConsoleServer, console_app, csp_violations, launch_chromium, login
 from tests.support.database import fresh_database
 
@@ -22,7 +23,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleServer]:
     with fresh_database(tmp_path_factory.mktemp("admin-users") / "admin.db"):
         add_user(STAFF[0], "staff", STAFF[1], display_name=STAFF[2])
         add_user(ADMIN[0], "admin", ADMIN[1], display_name=ADMIN[2])
-        with ConsoleServer(console_app()) as server:
+        app = console_app()
+        setup_registry_admin(app)  # where /admin/ and the desk's 管理后台 link lead
+        with ConsoleServer(app) as server:
             yield server
 
 
@@ -77,6 +80,8 @@ def test_staff_gets_the_403_page(server: ConsoleServer, page: Page) -> None:
 
 def test_admin_pages_without_a_session_go_to_login(server: ConsoleServer, page: Page) -> None:
     page.goto(server.url + "/admin/")
+    assert page.url == server.url + "/desk/login?next=/admin/registry"
+    page.goto(server.url + "/admin/users")
     assert page.url == server.url + "/desk/login?next=/admin/users"
 
 
@@ -86,8 +91,10 @@ def test_admin_follows_the_link_and_adds_a_staff_user(server: ConsoleServer, pag
     assert page.url == server.url + "/desk/"
     link = page.locator("#admin-link")
     expect(link).to_be_visible()
-    expect(link).to_have_text("账号管理")
+    expect(link).to_have_text("管理后台")
     link.click()
+    page.wait_for_url(server.url + "/admin/registry")
+    page.get_by_role("navigation", name="管理后台").get_by_role("link", name="账号管理").click()
     page.wait_for_url(server.url + "/admin/users")
     expect(page.locator("#me-name")).to_have_text(ADMIN[2])
     expect(page.locator(f'#user-rows tr[data-username="{STAFF[0]}"]')).to_contain_text(STAFF[2])

@@ -74,7 +74,7 @@
     });
   }
 
-  // The header every console page shares: name, 账号管理 for admins, 退出.
+  // The header every console page shares: name, 管理后台 (#admin-link) for admins, 退出.
   function setupHeader(user) {
     var name = document.getElementById("me-name");
     if (name) { name.textContent = user.display_name || user.username; }
