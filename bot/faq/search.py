@@ -56,7 +56,24 @@ FUNCTION_WORDS: FrozenSet[str] = frozenset("""
 请问 问一下 问下 问问 想问 想咨询 咨询 您好 你好 谢谢 麻烦 一下 下 请
 是 是不是 有 有没有 没有 在 和 与 及 或 或者 也 都 就 还 还是 又 再 把 被 给 让 对 从 向 跟 同 为 为了 关于
 这 那 这个 那个 这样 那样 个 一个 些 一些 怎么 怎样 怎么样 如何 咋 啥 什么 哪 哪些 哪个
+怎么办 咋办 怎么弄 咋弄 怎么处理 能不能 可不可以 是否 可以 能 要 吧
 """.split())
+# question phrases dropped before character 2-grams ("怎么办" must not make two questions alike)
+_QUESTION_PHRASES = re.compile("怎么办|咋办|怎么样|怎么弄|怎么|怎样|如何|什么|请问|是否|能不能|可不可以|哪些|哪个|吗|呢|吧|啊")
+SYNONYMS_FILE = PROJECT_ROOT / "data" / "faq" / "synonyms.tsv"
+ASPECT_PREFIX = "@"
+
+
+def load_synonyms(path: Path = SYNONYMS_FILE) -> Dict[str, Tuple[str, ...]]:
+    """Canonical word → the ways residents say it (data/faq/synonyms.tsv)."""
+    table: Dict[str, Tuple[str, ...]] = {}
+    if not path.exists():
+        return table
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#") and "\t" in line:
+            canonical, words = line.split("\t", 1)
+            table[canonical.strip()] = tuple(dict.fromkeys([canonical.strip(), *words.split()]))
+    return table
 _SPLIT = re.compile(r"[^0-9a-z\u4e00-\u9fff]+")
 _WORDLIKE = re.compile(r"[0-9a-z\u4e00-\u9fff]")
 
@@ -124,6 +141,9 @@ class Analyzer:
         self.names = {k.lower(): v for k, v in names.items() if len(k) >= 2}
         ordered = sorted(self.names, key=len, reverse=True)
         self._names_re = re.compile("|".join(re.escape(n) for n in ordered)) if ordered else None
+        self.synonyms = {w: canonical for canonical, words in load_synonyms().items() for w in words}
+        said = sorted(self.synonyms, key=len, reverse=True)
+        self._synonyms_re = re.compile("|".join(re.escape(w) for w in said)) if said else None
 
     def words(self, text: str) -> List[str]:
         text = text.lower()
@@ -131,12 +151,14 @@ class Analyzer:
                if t and t not in FUNCTION_WORDS and _WORDLIKE.search(t)]
         if self._names_re is not None:
             out += [SYNONYM_PREFIX + self.names[m.group(0)] for m in self._names_re.finditer(text)]
+        if self._synonyms_re is not None:
+            out += [ASPECT_PREFIX + self.synonyms[m.group(0)] for m in self._synonyms_re.finditer(text)]
         return out
 
     @staticmethod
     def chars(text: str) -> List[str]:
         grams: List[str] = []
-        for run in _SPLIT.split(text.lower()):
+        for run in _SPLIT.split(_QUESTION_PHRASES.sub(" ", text.lower())):
             if len(run) == 1:
                 grams.append(run)
             grams += [run[i:i + 2] for i in range(len(run) - 1)]
