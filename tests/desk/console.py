@@ -1,15 +1,17 @@
 """The desk console's pages as the browser tests drive them.
 
-:class:`ConsoleServer` serves an aiohttp app (auth, pages, admin, and whatever else a test adds) on
-127.0.0.1 from a background thread; :func:`launch_chromium` is the headless Chromium of the page
-tests; :func:`login` signs a browser page in through the login form.
+:class:`ConsoleServer` serves the login side of the page server (auth, the desk pages, the admin
+pages; no desk API and so no Rasa) on 127.0.0.1 from a background thread, for the login and account
+tests; the ticket console itself is tested against the running stack (test_desk_page.py).
+:func:`launch_chromium` is the headless Chromium of the page tests; :func:`login` signs a browser
+page in through the login form.
 """
 from __future__ import annotations
 
 import asyncio
 import shutil
 import threading
-from typing import Any, Callable, List, Optional
+from typing import List, Optional
 
 from aiohttp import web
 from playwright.sync_api import Browser, Page, Playwright
@@ -19,8 +21,8 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-ru
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def console_app(*extra: Callable[[web.Application], Any]) -> web.Application:
-    """The page server's desk side: auth, the desk pages, the admin pages, plus ``extra`` setups."""
+def console_app() -> web.Application:
+    """The page server's login side: auth, the desk pages and the admin pages."""
     from bot.admin import setup_admin
     from bot.desk.pages import setup_desk_pages
     from bot.web.auth import setup_auth
@@ -29,8 +31,6 @@ def console_app(*extra: Callable[[web.Application], Any]) -> web.Application:
     setup_auth(app)
     setup_desk_pages(app)
     setup_admin(app)
-    for setup in extra:
-        setup(app)
     return app
 
 
