@@ -23,6 +23,7 @@ from bot.ratings.levels import (
     PROMPT_TEXT,
     RATE_PAYLOAD_PREFIX,
     REASON_PROMPT_TEXT,
+    REASONS,
     parse_level,
     rating_buttons,
     reason_buttons,
@@ -111,6 +112,9 @@ class ActionRecordRating(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         level = parse_level(next(tracker.get_latest_entity_values("rating"), None))
         reason = next(tracker.get_latest_entity_values("rating_reason"), None)
+        if reason is not None and str(reason) not in REASONS:  # only the offered reasons, never free text
+            logger.info("a rating reason that no button offers was ignored")
+            reason = None
         if level is not None:
             return await self._rate(dispatcher, tracker, level, str(reason) if reason else None)
         if reason:

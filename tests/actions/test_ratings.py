@@ -85,6 +85,14 @@ def test_a_reason_attaches_to_the_rating_just_given() -> None:
     assert "谢谢" in messages[0]["text"] and "材料说明不清楚" in messages[0]["text"]
 
 
+def test_a_reason_no_button_offers_is_never_stored() -> None:
+    """Tried: a forged reason button carrying markup (the channels pass a payload they think a button sent)."""
+    run_action(ActionRecordRating(), _click({"rating_subject": "service:普通护照"}, rating="2"))
+    run_action(ActionRecordRating(), _click(rating_reason="<b>随便写的原因</b>"))
+    [rating] = _ratings()
+    assert rating.reason is None
+
+
 def test_a_reason_with_no_rating_is_not_stored() -> None:
     messages, _ = run_action(ActionRecordRating(), _click(rating_reason="答非所问"))
     assert _ratings() == [] and "没有找到" in messages[0]["text"]
