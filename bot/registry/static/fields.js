@@ -18,9 +18,11 @@
   // "situations[0].materials[1].name" → "情形 1 · 材料 2 · 材料名称"-style text.
   function pathLabel(path) {
     if (!path || path === "-") { return "整个事项"; }
-    return path.split(".").map(function (part) {
+    var parts = path.split(".");
+    return parts.map(function (part, i) {
       var m = /^([a-z_]+)\[(\d+)\]$/.exec(part);
       if (m) { return (LIST_LABELS[m[1]] || LABELS[m[1]] || m[1]) + " " + (Number(m[2]) + 1); }
+      if (i > 0 && (part === "name" || part === "code")) { return part === "name" ? "名称" : "编码"; }
       return LABELS[part] || part;
     }).join(" · ");
   }
