@@ -65,7 +65,7 @@ class ServiceItem(Base):
     promised_limit_days = Column(Integer, nullable=False)  # 承诺办结时限; 0 = 即办件
     limit_note = Column(String(300), default="")
     # 需人工核实: why the answer depends on facts only staff can check; the bot then hands over
-    manual_review = Column(String(300), nullable=False, default="")
+    manual_review = Column(String(300), default="")
     fee = Column(String(300), nullable=False)  # 收费标准, "不收费" when free
     fee_basis = Column(String(300), default="")
     online_url = Column(String(300), default="")
