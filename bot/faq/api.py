@@ -25,7 +25,7 @@ import logging
 from pathlib import Path
 from typing import Any, Dict, Optional
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from bot.audit.log import AuditError, get_entry, history, revert
 from bot.desk.pages import html_page, static_files
@@ -35,11 +35,13 @@ from bot.faq.store import (
     check_fields,
     create_entry,
     delete_entry,
-    get_entry as get_faq,
     import_rows,
     list_entries,
     restore_entry,
     update_entry,
+)
+from bot.faq.store import (
+    get_entry as get_faq,
 )
 from bot.web.auth import current_user, requires
 
@@ -214,7 +216,7 @@ async def _import(request: web.Request) -> web.StreamResponse:
         part = await reader.next()
         if part is None:
             break
-        if not isinstance(part, web.BodyPartReader) or part.name is None:
+        if not isinstance(part, BodyPartReader) or part.name is None:
             continue
         chunk = await part.read(decode=False) if part.name == "file" else None
         if part.name == "file":

@@ -93,8 +93,11 @@ def _import(args: argparse.Namespace) -> int:
         return 2
     _ready()
     with tqdm(total=len(rows), desc="导入", unit="行", file=sys.stderr, disable=len(rows) < 200) as bar:
+        def step(_count: int) -> None:
+            bar.update(1)
+
         report = import_rows(rows, cli_actor(), source="import", replace=args.replace, preview=args.preview,
-                             progress=lambda _n: bar.update(1))
+                             progress=step)
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False))
         return 0

@@ -76,7 +76,8 @@ class _Gen:
         yield "type", (f"{n}属于哪一类政务服务事项？",
                        f"{n}属于{item['item_type']}类事项，主题分类为「{item['category']}」。{s}", dept)
         if item.get("fee_basis"):
-            yield "fee_basis", (f"{n}收费或免费的依据是什么？", f"{n}：{item['fee']}；依据：{item['fee_basis']}。{s}", dept)
+            yield "fee_basis", (f"{n}收费或免费的依据是什么？",
+                                f"{n}：{item['fee']}；依据：{item['fee_basis']}。{s}", dept)
         if item.get("situation_question") and item["situations"]:
             names = "、".join(si["name"] for si in item["situations"])
             yield "situations", (f"{n}分为哪几种办理情形？", f"{n}分为以下情形：{names}。{s}", dept)
@@ -96,7 +97,8 @@ class _Gen:
                                           f"{m['name']}的来源：{m['origin']}{origin}。{s}", dept)
                 yield "material_required", (
                     f"办理{label}必须提交{m['name']}吗？",
-                    f"办理{label}时，{m['name']}{'是必须提交的材料' if m['required'] else '不是必须提交的材料（视情况提供）'}"
+                    f"办理{label}时，{m['name']}"
+                    f"{'是必须提交的材料' if m['required'] else '不是必须提交的材料（视情况提供）'}"
                     f"{origin}。{s}", dept)
         if self.all:
             yield from self.dialogue_entries(item)
@@ -108,9 +110,10 @@ class _Gen:
         yield "time", (f"{n}的办理时限是多久？", f"{n}法定时限{_days(item['legal_limit_days'])}，承诺时限"
                        f"{_days(item['promised_limit_days'])}。{item.get('limit_note') or ''}{s}", dept)
         yield "fee", (f"{n}收费吗？", f"{n}：{item['fee']}。{s}", dept)
-        yield "where", (f"{n}可以在哪些服务中心办理？", f"{n}可在以下地点办理：{'、'.join(self.where(item))}。{s}", dept)
-        yield "online", (f"{n}可以在网上办理吗？", f"{n}的网上办理程度：{item['online_depth']}；网址：{item['online_url']}。{s}",
-                         dept)
+        yield "where", (f"{n}可以在哪些服务中心办理？",
+                        f"{n}可在以下地点办理：{'、'.join(self.where(item))}。{s}", dept)
+        yield "online", (f"{n}可以在网上办理吗？",
+                         f"{n}的网上办理程度：{item['online_depth']}；网址：{item['online_url']}。{s}", dept)
         for si in item["situations"]:
             smats = "、".join(m["name"] for m in si["materials"]) or "无额外材料"
             yield "materials", (f"{n}（{si['name']}）还需要额外准备哪些材料？",

@@ -32,12 +32,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
-import bm25s
+import bm25s  # type: ignore[import-untyped]
 import numpy as np
 
 from bot.config import PROJECT_ROOT, get_settings
 from bot.db import session_scope
-from bot.faq.store import FaqView, fingerprint as faq_fingerprint, live_entries
+from bot.faq.store import FaqView, live_entries
+from bot.faq.store import fingerprint as faq_fingerprint
 from bot.nlu.textnorm import Normalizer, load_corrections, load_words
 from bot.registry.resolver import _tokenizer
 
@@ -59,7 +60,8 @@ FUNCTION_WORDS: FrozenSet[str] = frozenset("""
 怎么办 咋办 怎么弄 咋弄 怎么处理 能不能 可不可以 是否 可以 能 要 吧
 """.split())
 # question phrases dropped before character 2-grams ("怎么办" must not make two questions alike)
-_QUESTION_PHRASES = re.compile("怎么办|咋办|怎么样|怎么弄|怎么|怎样|如何|什么|请问|是否|能不能|可不可以|哪些|哪个|吗|呢|吧|啊")
+_QUESTION_PHRASES = re.compile(
+    "怎么办|咋办|怎么样|怎么弄|怎么|怎样|如何|什么|请问|是否|能不能|可不可以|哪些|哪个|吗|呢|吧|啊")
 SYNONYMS_FILE = PROJECT_ROOT / "data" / "faq" / "synonyms.tsv"
 ASPECT_PREFIX = "@"
 
@@ -224,8 +226,8 @@ class FaqIndex:
         a = self.tuning.alpha if alpha is None else alpha
         combined = a * words + (1.0 - a) * chars
         k = min(top, len(self.entries))
-        order = np.argpartition(-combined, k - 1)[:k] if k < len(self.entries) else np.arange(len(self.entries))
-        order = sorted(order, key=lambda i: (-float(combined[i]), self.entries[i].id))
+        candidates = np.argpartition(-combined, k - 1)[:k] if k < len(self.entries) else np.arange(len(self.entries))
+        order = sorted((int(i) for i in candidates), key=lambda i: (-float(combined[i]), self.entries[i].id))
         return [_hit(self.entries[i], float(combined[i])) for i in order if combined[i] > 0]
 
     def best_answer(self, query: str) -> Optional[Hit]:

@@ -74,7 +74,7 @@ def read_table(data: bytes, filename: str = "", sheet: Optional[str] = None) -> 
 
 
 def _xlsx(data: bytes, sheet: Optional[str]) -> List[Tuple[int, List[str]]]:
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # type: ignore[import-untyped]
 
     try:
         # data_only=False: a formula cell reads as its formula text ("=HYPERLINK(...)"), never its cached value

@@ -124,7 +124,7 @@ def main() -> int:
     logging.basicConfig(level=logging.WARNING)
     from bot.audit.log import cli_actor
     from bot.faq.search import live_faq, search
-    from bot.faq.store import sheet_rows, import_rows
+    from bot.faq.store import import_rows, sheet_rows
 
     rows = knowledge_base()
     cases = queries()
