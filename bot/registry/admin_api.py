@@ -41,8 +41,16 @@ from aiohttp import web
 
 from bot.audit.log import AuditError, history, revert
 from bot.desk.pages import html_page, static_files
-from bot.registry.editing import EditError, Saved, delete_item, item_detail, item_list, location_choices, \
-    restore_item, save_item
+from bot.registry.editing import (
+    EditError,
+    Saved,
+    delete_item,
+    item_detail,
+    item_list,
+    location_choices,
+    restore_item,
+    save_item,
+)
 from bot.registry.repository import REGISTRY_ENTITY
 from bot.web.auth import current_user, requires
 
@@ -219,7 +227,7 @@ def _int(value: Optional[str], name: str, default: Optional[int] = None) -> Opti
     if value in (None, ""):
         return default
     try:
-        return int(value)  # type: ignore[arg-type]
+        return int(value)
     except ValueError:
         raise _BadRequest(400, f"参数 {name} 应为整数") from None
 

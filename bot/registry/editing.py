@@ -115,7 +115,8 @@ def _clashes(repo: RegistryRepository, code: str, name: Optional[str], aliases: 
             owners.setdefault(term, other)
     found = []
     if name and name in owners:
-        found.append({"field": "name", "message": f"「{name}」已是事项「{owners[name].name}」（{owners[name].code}）的名称或别名"})
+        owner = owners[name]
+        found.append({"field": "name", "message": f"「{name}」已是事项「{owner.name}」（{owner.code}）的名称或别名"})
     for index, alias in enumerate(aliases):
         if alias in owners:
             found.append({"field": f"aliases[{index}]",
@@ -155,7 +156,8 @@ def save_item(record_in: Dict[str, Any], actor: str, source: str = "console", ex
         raise EditError("事项应为 JSON 对象", 400, [{"field": "-", "message": "应为映射"}])
     code = record_in.get("code")
     if not isinstance(code, str) or not CODE_RE.match(code.strip()):
-        raise EditError("事项编码无效", 400, [{"field": "code", "message": "编码只能含字母、数字、- 和 _（1–64 个字符）"}])
+        raise EditError("事项编码无效", 400,
+                        [{"field": "code", "message": "编码只能含字母、数字、- 和 _（1–64 个字符）"}])
     code = code.strip()
     with session_scope() as session:
         repo = RegistryRepository(session)

@@ -126,11 +126,13 @@ def test_csrf_header_is_required(server: ConsoleServer, admin: requests.Session)
         resp = admin.put(server.url + f"/admin/api/registry/items/{CODE}", json=body,
                          headers={"X-CSRF-Token": token}, timeout=10)
         assert resp.status_code == 403 and "CSRF" in resp.json()["error"]
-    resp = admin.post(server.url + f"/admin/api/registry/items/{CODE}/restore", headers={"X-CSRF-Token": ""}, timeout=10)
+    resp = admin.post(server.url + f"/admin/api/registry/items/{CODE}/restore", headers={"X-CSRF-Token": ""},
+                      timeout=10)
     assert resp.status_code == 403
     resp = admin.post(server.url + "/admin/api/audit/1/revert", headers={"X-CSRF-Token": ""}, timeout=10)
     assert resp.status_code == 403
-    assert admin.get(server.url + f"/admin/api/registry/items/{CODE}", timeout=10).json()["version"] == detail["version"]
+    now = admin.get(server.url + f"/admin/api/registry/items/{CODE}", timeout=10).json()
+    assert now["version"] == detail["version"]
 
 
 def test_bad_bodies_are_refused(server: ConsoleServer, admin: requests.Session) -> None:
@@ -157,7 +159,8 @@ def test_bad_bodies_are_refused(server: ConsoleServer, admin: requests.Session) 
     assert renamed.status_code == 400 and renamed.json()["problems"][0]["field"] == "code"
     unknown = server.url + "/admin/api/registry/items/JZ-NO-SUCH"
     assert admin.get(unknown, timeout=10).status_code == 404
-    put_unknown = admin.put(unknown, json={"item": {**detail["item"], "code": "JZ-NO-SUCH"}, "version": "x"}, timeout=10)
+    put_unknown = admin.put(unknown, json={"item": {**detail["item"], "code": "JZ-NO-SUCH"}, "version": "x"},
+                            timeout=10)
     assert put_unknown.status_code == 404
     assert admin.delete(unknown, timeout=10).status_code == 404
     assert admin.post(unknown + "/restore", timeout=10).status_code == 404
@@ -201,7 +204,8 @@ def test_edit_delete_restore_and_revert_through_http(server: ConsoleServer, admi
     # soft delete: gone from the list, shown with deleted=1; restore
     deleted = admin.delete(base + "/items/JZ-API-0001", json={"version": updated.json()["version"]}, timeout=10)
     assert deleted.status_code == 200 and deleted.json()["deleted"] is True
-    assert "JZ-API-0001" not in [r["code"] for r in admin.get(base + "/items", params={"q": "JZ-API"}, timeout=10).json()["items"]]
+    live_rows = admin.get(base + "/items", params={"q": "JZ-API"}, timeout=10).json()["items"]
+    assert "JZ-API-0001" not in [r["code"] for r in live_rows]
     rows = admin.get(base + "/items", params={"q": "JZ-API", "deleted": "1"}, timeout=10).json()["items"]
     assert [(r["code"], r["deleted"]) for r in rows] == [("JZ-API-0001", True)]
     restored = admin.post(base + "/items/JZ-API-0001/restore", timeout=10)

@@ -228,3 +228,19 @@ def test_the_whole_cycle_on_postgresql() -> None:
         assert _detail()["deleted"] is True
         with pytest.raises(AuditError):  # the update is no longer the item's state
             revert(int(saved.audit_id or 0), "boss")
+
+
+def test_a_database_from_before_soft_delete_gets_the_column(tmp_path: Path) -> None:
+    from sqlalchemy import inspect, text
+
+    from bot.db import get_engine
+    from bot.stores import create_all
+
+    with fresh_database(tmp_path / "old.db", seed=True) as url:
+        engine = get_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("ALTER TABLE registry_item DROP COLUMN deleted_at"))
+        assert "deleted_at" not in {c["name"] for c in inspect(engine).get_columns("registry_item")}
+        create_all(url)  # what every entry point runs first (make run, the CLIs)
+        assert "deleted_at" in {c["name"] for c in inspect(engine).get_columns("registry_item")}
+        assert _detail()["deleted"] is False
