@@ -42,11 +42,12 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 	  { echo "错误：无法安装 chromium（浏览器测试需要）" >&2; exit 1; }; }
 
-# Registry import (idempotent), vocabulary for the NLU, open-data cache.
+# Registry import (idempotent), vocabulary for the NLU, open-data cache, the sample FAQ (idempotent).
 data: venv
 	$(PY) -m bot registry import
 	$(PY) -m bot nlu vocab
 	$(PY) -m bot opendata sync
+	$(PY) -m bot faq import-sample
 
 setup: venv node data
 

@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import latest_intent, latest_text, payload, registry_verdict, trailing_fallbacks
+from actions.faq import faq_answer
 from actions.service_guidance import Turn, service_reply
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,10 @@ class ActionClarify(Action):
             reply = await asyncio.to_thread(service_reply, Turn.of(tracker, aspect="guide"))
             dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
             return [SlotSet("aspect", "guide"), *reply.events]
+        answer = await faq_answer(tracker)  # no intent fits: the FAQ, before asking again
+        if answer:
+            dispatcher.utter_message(text=answer)
+            return []
         if trailing_fallbacks(tracker) >= 2:
             # the second miss in a row: a person, with the conversation attached
             dispatcher.utter_message(text="抱歉，我还是没能理解您的问题，为您转接人工客服。")

@@ -26,6 +26,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import DISTRICTS_ANY, latest_text, payload, registry_verdict, settings, slot_set_this_turn
+from actions.faq import faq_answer
 from actions.ratings import offer_rating
 from bot.places import normalize_district
 from bot.registry import guide
@@ -48,6 +49,7 @@ class Reply:
     events: List[EventType] = field(default_factory=list)
     answered: Optional[str] = None  # the item a full answer was given for: the resident may rate it
     review: str = ""  # 需人工核实: the item's reason staff must check the case
+    declined: bool = False  # "not in the guide": the FAQ may still know the answer
 
 
 @dataclass(frozen=True)
@@ -156,7 +158,7 @@ def _decline(verdict: Dict[str, Any]) -> Reply:
     if agency:
         text += f"这类事务由{agency}负责，咨询电话 {phone}；"
     text += f"您也可以拨打 {hotline} 政务服务便民热线，由工作人员为您解答。"
-    return Reply(text, [{"title": "转人工", "payload": payload("request_human")}])
+    return Reply(text, [{"title": "转人工", "payload": payload("request_human")}], declined=True)
 
 
 def _not_found() -> Reply:
@@ -184,6 +186,11 @@ class ActionAnswerService(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         reply = await asyncio.to_thread(service_reply, Turn.of(tracker))
+        if reply.declined:  # the guide has no such item: the FAQ may answer it
+            answer = await faq_answer(tracker)
+            if answer:
+                dispatcher.utter_message(text=answer)
+                return reply.events
         dispatcher.utter_message(text=reply.text, buttons=reply.buttons)
         if reply.answered and reply.review and not _reviewed_before(tracker):
             # the guide is general; whether it applies must be checked by a person (once per conversation)

@@ -21,8 +21,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A fresh SQLite database with the registry seed and open-data snapshots imported."""
-    with fresh_database(tmp_path_factory.mktemp("db") / "assistant.db", seed=True, opendata=True) as url:
+    """A fresh SQLite database with the registry seed, open-data snapshots and sample FAQ imported."""
+    with fresh_database(tmp_path_factory.mktemp("db") / "assistant.db", seed=True, opendata=True, faq=True) as url:
         yield url
 
 

@@ -34,6 +34,9 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="以 JSON 输出报告")
     p.set_defaults(func=_import)
 
+    p = faq.add_parser("import-sample", help="导入示例城市的常见问题（data/faq/，可重复执行）")
+    p.set_defaults(func=_import_sample)
+
     p = faq.add_parser("search", help='检索："QUERY"，或 - 从标准输入每行一个')
     p.add_argument("query")
     p.add_argument("--top", type=int, default=3)
@@ -105,6 +108,17 @@ def _import(args: argparse.Namespace) -> int:
           f"unchanged {report.unchanged} 未变，deleted {report.deleted} 删除，rejected {len(report.rejected)} 拒绝")
     for rejected in report.rejected:
         print(f"  第 {rejected.row} 行 (row {rejected.row})：{rejected.reason}")
+    return 0
+
+
+def _import_sample(args: argparse.Namespace) -> int:
+    from bot.audit.log import cli_actor
+    from bot.faq.store import SAMPLE_FILES, import_samples
+
+    _ready()
+    for name, report in zip(SAMPLE_FILES, import_samples(cli_actor()), strict=True):
+        print(f"{name}: 新增 {report.added}，更新 {report.updated}，未变 {report.unchanged}，"
+              f"拒绝 {len(report.rejected)}")
     return 0
 
 

@@ -414,3 +414,16 @@ def sheet_rows(records: Sequence[Mapping[str, Any]]) -> List[SheetRow]:
     """Rows from plain dicts (question/answer/department/keywords), numbered from 2 like a sheet."""
     return [SheetRow(i, str(r.get("question") or ""), str(r.get("answer") or ""), str(r.get("department") or ""),
                      ", ".join(parse_keywords(r.get("keywords", "")))) for i, r in enumerate(records, 2)]
+
+
+SAMPLE_FILES = ("general.csv", "registry.generated.csv")  # in data/faq/, columns 问题/答案/部门/关键词
+
+
+def import_samples(actor: str) -> List[ImportReport]:
+    """The sample city's FAQ (data/faq/), as ``make`` imports it; idempotent."""
+    from bot.config import PROJECT_ROOT
+    from bot.faq.sheet import Columns, read_file
+
+    columns = Columns("问题", "答案", "部门", "关键词")
+    return [import_rows(read_file(PROJECT_ROOT / "data" / "faq" / name, columns), actor)
+            for name in SAMPLE_FILES]

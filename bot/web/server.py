@@ -15,8 +15,10 @@ from bot.admin.users import setup_admin
 from bot.config import PROJECT_ROOT
 from bot.desk.api import setup_desk_api
 from bot.desk.pages import setup_desk_pages
+from bot.faq.api import setup_faq_admin
 from bot.ratings.api import setup_ratings_api
 from bot.registry.admin_api import setup_registry_admin
+from bot.registry.sheet_api import setup_registry_sheets
 from bot.web.auth import setup_auth
 
 logger = logging.getLogger(__name__)
@@ -55,6 +57,8 @@ def create_app(rasa_url: str) -> web.Application:
     setup_desk_pages(app)
     setup_admin(app)
     setup_registry_admin(app)
+    setup_registry_sheets(app)
+    setup_faq_admin(app)
     app.router.add_get("/", index)
     app.router.add_get("/vendor/socket.io.min.js", socket_io)
     app.router.add_static("/static/", STATIC, show_index=False)

@@ -12,14 +12,15 @@ from typing import Iterator
 
 
 @contextmanager
-def fresh_database(path: Path, *, seed: bool = False, opendata: bool = False) -> Iterator[str]:
+def fresh_database(path: Path, *, seed: bool = False, opendata: bool = False, faq: bool = False) -> Iterator[str]:
     """A new SQLite database at ``path`` with every store's tables; yields its URL.
 
     While the block runs, DATABASE_URL names it (settings cache cleared), so the product's own
     code reads and writes it; afterwards the previous DATABASE_URL is back.
 
     * ``seed``: import the registry seed (data/registry), as ``python -m bot registry import``;
-    * ``opendata``: sync the bundled sample snapshots through the default portal.yml, as ``make`` does.
+    * ``opendata``: sync the bundled sample snapshots through the default portal.yml, as ``make`` does;
+    * ``faq``: import the sample FAQ (data/faq/*.csv), as ``make`` does.
     """
     from bot.config import get_settings
     from bot.stores import create_all
@@ -34,6 +35,8 @@ def fresh_database(path: Path, *, seed: bool = False, opendata: bool = False) ->
             _import_seed()
         if opendata:
             _sync_sample_snapshots()
+        if faq:
+            _import_sample_faq()
         yield url
     finally:
         if previous is None:
@@ -48,6 +51,13 @@ def _import_seed() -> None:
     from bot.registry.importer import import_registry
 
     import_registry(get_settings().registry_dir)
+
+
+def _import_sample_faq() -> None:
+    from bot.faq.store import import_samples
+
+    reports = import_samples("tests")
+    assert all(not r.rejected for r in reports), [r.rejected for r in reports]
 
 
 def _sync_sample_snapshots() -> None:
