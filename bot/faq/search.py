@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -32,7 +33,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
-import bm25s  # type: ignore[import-untyped]
 import numpy as np
 
 from bot.config import PROJECT_ROOT, get_settings
@@ -41,6 +41,18 @@ from bot.faq.store import FaqView, live_entries
 from bot.faq.store import fingerprint as faq_fingerprint
 from bot.nlu.textnorm import Normalizer, load_corrections, load_words
 from bot.registry.resolver import _tokenizer
+
+# bm25s imports JAX for top-k when it is installed (TensorFlow brings it in): 0.4 s, and threads that
+# make any later fork of the process unsafe. Scores come from bm25s's own numpy code either way, so
+# JAX is kept out unless something else loaded it first.
+_BLOCK_JAX = "jax" not in sys.modules
+if _BLOCK_JAX:
+    sys.modules["jax"] = None  # type: ignore[assignment]
+try:
+    import bm25s  # type: ignore[import-untyped]
+finally:
+    if _BLOCK_JAX:
+        del sys.modules["jax"]
 
 logger = logging.getLogger(__name__)
 

@@ -468,8 +468,9 @@ def test_followups_overdue_stand_out_and_close_with_a_note(rasa_stack: Any, team
         angry.wait(lambda m: expected in str(m.get("text") or ""), before, timeout=30)
 
     _rate_a_service_answer(web_say, 1)
-    # the reason button's payload is the resident's to forge: markup in it stays text
-    web_say('/rate{"rating_reason": "<b>等待时间太长</b>"}', "谢谢您告诉我们原因")
+    # a forged reason button is ignored (only the offered reasons are stored); a real one is kept
+    web_say('/rate{"rating_reason": "<b>等待时间太长</b>"}', "")
+    web_say('/rate{"rating_reason": "等待时间太长"}', "谢谢您告诉我们原因")
     unhappy = Chat(rasa_stack.rasa_url)
 
     def rest_say(text: str, expected: str = "") -> None:
@@ -483,7 +484,7 @@ def test_followups_overdue_stand_out_and_close_with_a_note(rasa_stack: Any, team
                         f"a follow-up for {sender_id}")
 
     old, fresh = followup_of(angry.session_id), followup_of(unhappy.sender)
-    assert old.service == "居住证首次申领" and old.reason == "<b>等待时间太长</b>" and not old.overdue
+    assert old.service == "居住证首次申领" and old.reason == "等待时间太长" and not old.overdue
     with session_scope() as session:  # a month later: past its due date
         session.execute(update(FollowUp).where(FollowUp.id == old.id).values(
             due_date=local_today() - timedelta(days=30)))
@@ -498,10 +499,9 @@ def test_followups_overdue_stand_out_and_close_with_a_note(rasa_stack: Any, team
     expect(late).to_have_class(re.compile(r"\boverdue\b"))
     expect(late.locator(".overdue-label")).to_have_text("已逾期")
     expect(late).to_contain_text("非常不满意")
-    expect(late).to_contain_text("<b>等待时间太长</b>")  # as text
+    expect(late).to_contain_text("等待时间太长")
     expect(late).to_contain_text("居住证首次申领")
     expect(late).to_contain_text("网页")
-    assert page.locator("#followup-rows b").count() == 0
     expect(on_time).not_to_have_class(re.compile(r"\boverdue\b"))
     expect(on_time.locator(".overdue-label")).to_have_count(0)
     expect(on_time).to_contain_text("不满意")

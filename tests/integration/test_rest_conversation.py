@@ -102,6 +102,7 @@ def _reply_kind(replies: List[Dict[str, object]], registry: Dict[str, ServiceIte
     "ask_words": gives examples of what to say (「...」) without the hotline;
     "candidates": two or more buttons, each naming a registry item;
     "person": handed over to the service desk (a ticket and the queue, or a call-back after hours);
+    "faq": an answer from the FAQ knowledge base, with its source;
     "context": answers or asks about ``context``, the item the conversation is about, naming it;
     "scope": says what the assistant does (domain.yml's utter_out_of_scope), for text that is no
     question at all.
@@ -117,6 +118,8 @@ def _reply_kind(replies: List[Dict[str, object]], registry: Dict[str, ServiceIte
         return "scope"
     if "转接人工客服" in text or "不在人工服务时间" in text:
         return "person"
+    if "来源：常见问题库" in text:
+        return "faq"
     if re.search(r"「[^」]+」", text) and _hotline() not in text:
         return "ask_words"
     return None
@@ -269,7 +272,7 @@ def test_bad_input_gets_a_clear_reply_and_loses_nothing(chat: Chat, bad: object,
     # Input with nothing to read always gets "ask for words".
     kind = _reply_kind(replies, registry, context=item)
     expected = {"ask_words"} if request.node.callspec.id in NOT_TEXT else {"ask_words", "candidates", "person",
-                                                                             "context", "scope"}
+                                                                             "context", "scope", "faq"}
     if kind not in expected:
         raise UnclearReply(f"reply to {bad!r} is {kind or 'unclear'}, expected {sorted(expected)}: {replies}")
 
