@@ -26,7 +26,6 @@ import logging
 import re
 import sys
 import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -39,6 +38,7 @@ from bot.config import PROJECT_ROOT, get_settings
 from bot.db import session_scope
 from bot.faq.store import FaqView, live_entries
 from bot.faq.store import fingerprint as faq_fingerprint
+from bot.live import PerDatabase, Refreshing
 from bot.nlu.textnorm import Normalizer, load_corrections, load_words
 from bot.registry.resolver import _tokenizer
 
@@ -275,46 +275,19 @@ def load_index(url: Optional[str] = None) -> FaqIndex:
     return FaqIndex(entries, registry_names(url))
 
 
-class LiveFaq:
-    """One per process and database: the index, rebuilt when the fingerprint changes (checked
-    at most every ``ttl`` seconds)."""
+class LiveFaq(Refreshing[FaqIndex]):
+    """One per process and database: the index, rebuilt when the FAQ's fingerprint changes."""
 
     def __init__(self, ttl: float = 1.0, fingerprint: Callable[[], str] = _fingerprint,
                  load: Callable[[], FaqIndex] = load_index) -> None:
-        self._ttl = ttl
-        self._fingerprint_of = fingerprint
-        self._load = load
-        self._lock = threading.Lock()
-        self._checked = 0.0
-        self._fingerprint: Optional[str] = None
-        self._index: Optional[FaqIndex] = None
+        super().__init__(fingerprint, load, ttl, name="FAQ index")
 
     def index(self) -> FaqIndex:
-        with self._lock:
-            now = time.monotonic()
-            if self._index is None or now - self._checked > self._ttl:
-                fingerprint = self._fingerprint_of()
-                if fingerprint != self._fingerprint or self._index is None:
-                    started = time.perf_counter()
-                    self._index = self._load()
-                    self._fingerprint = fingerprint
-                    logger.info("FAQ index built: %d entries in %.2fs", len(self._index.entries),
-                                time.perf_counter() - started)
-                self._checked = now
-            return self._index
+        return self.get()
 
 
-_LIVE: Dict[str, LiveFaq] = {}
-_LIVE_LOCK = threading.Lock()
-
-
-def live_faq() -> LiveFaq:
-    """The live FAQ index of the configured database (created on first use, never at import)."""
-    url = get_settings().database_url
-    with _LIVE_LOCK:
-        if url not in _LIVE:
-            _LIVE[url] = LiveFaq(fingerprint=lambda: _fingerprint(url), load=lambda: load_index(url))
-        return _LIVE[url]
+# the live FAQ index of the configured database (created on first use, never at import)
+live_faq = PerDatabase(lambda url: LiveFaq(fingerprint=lambda: _fingerprint(url), load=lambda: load_index(url)))
 
 
 def search(query: str, top: int = 3) -> List[Hit]:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
 from bot.config import get_settings
 from bot.db import session_scope
 from bot.hours.halls import HallInfo
+from bot.live import PerDatabase, Refreshing
 from bot.registry.calibration import Calibration
 from bot.registry.repository import RegistryRepository
 from bot.registry.resolver import ItemRecord, Resolver, load_variants, records_from_items
@@ -72,48 +72,26 @@ def _places(districts: List[str]) -> List[str]:
 
 
 class LiveRegistry:
-    """One per process over the database's registry."""
+    """One per process over the database's registry: the snapshot, and the resolver built from it."""
 
     def __init__(self, ttl: float = 1.0, fingerprint: Callable[[], str] = _fingerprint,
                  load: Callable[[], Snapshot] = load_snapshot) -> None:
-        self._ttl = ttl
-        self._fingerprint_of = fingerprint
-        self._load = load
+        self._snapshots: Refreshing[Snapshot] = Refreshing(fingerprint, load, ttl, name="registry snapshot")
         self._lock = threading.Lock()
-        self._checked = 0.0
-        self._fingerprint: Optional[str] = None
-        self._snapshot: Optional[Snapshot] = None
-        self._resolver: Optional[Resolver] = None
+        self._resolver: Optional[Tuple[Snapshot, Resolver]] = None
 
     def snapshot(self) -> Snapshot:
-        with self._lock:
-            now = time.monotonic()
-            if self._snapshot is None or now - self._checked > self._ttl:
-                fingerprint = self._fingerprint_of()
-                if fingerprint != self._fingerprint or self._snapshot is None:
-                    self._snapshot = self._load()
-                    self._resolver = None  # rebuilt from the new records on first use
-                    self._fingerprint = fingerprint
-                    logger.info("registry snapshot loaded: %d items", len(self._snapshot.records))
-                self._checked = now
-            return self._snapshot
+        return self._snapshots.get()
 
     def resolver(self) -> Resolver:
+        """The resolver of the current snapshot (rebuilt on first use after the registry changed)."""
         snapshot = self.snapshot()
         with self._lock:
-            if self._resolver is None or self._snapshot is not snapshot:
-                self._resolver = build_resolver(list(snapshot.records), list(snapshot.districts))
-            return self._resolver
+            if self._resolver is None or self._resolver[0] is not snapshot:
+                self._resolver = (snapshot, build_resolver(list(snapshot.records), list(snapshot.districts)))
+            return self._resolver[1]
 
 
-_LIVE: Dict[str, LiveRegistry] = {}
-_LIVE_LOCK = threading.Lock()
-
-
-def live_registry() -> LiveRegistry:
-    """The live registry of the configured database (created on first use, never at import)."""
-    url = get_settings().database_url
-    with _LIVE_LOCK:
-        if url not in _LIVE:
-            _LIVE[url] = LiveRegistry(fingerprint=lambda: _fingerprint(url), load=lambda: load_snapshot(url))
-        return _LIVE[url]
+# the live registry of the configured database (created on first use, never at import)
+live_registry = PerDatabase(lambda url: LiveRegistry(fingerprint=lambda: _fingerprint(url),
+                                                     load=lambda: load_snapshot(url)))
