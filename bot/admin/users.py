@@ -40,7 +40,7 @@ def setup_admin(app: web.Application) -> None:
     admin = requires("admin")
     app.router.add_get("/admin", _to_console)
     app.router.add_get("/admin/", _to_console)
-    app.router.add_get("/admin/users", admin(html_page(STATIC / "users.html")))
+    app.router.add_get("/admin/users", admin(html_page(STATIC / "users.html", nav="/admin/users")))
     app.router.add_get("/admin/static/{name}", static_files(STATIC))
     app.router.add_get("/admin/api/users", admin(_list))
     app.router.add_post("/admin/api/users", admin(_add))

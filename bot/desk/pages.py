@@ -38,9 +38,28 @@ _FILE_NAME = re.compile(r"[a-z][a-z0-9_-]*\.(?:js|css)")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def html_page(path: Path) -> Handler:
-    """A handler answering the HTML file at ``path`` (read once) with the pages' headers."""
+# The administrator console's pages, in the order of its navigation (one list for every page).
+ADMIN_NAV = (("/desk/", "工单"), ("/desk/followups", "差评整改"), ("/admin/registry", "办事指南"),
+             ("/admin/registry/import", "表格导入导出"), ("/admin/faq", "常见问题"), ("/admin/audit", "修改记录"),
+             ("/admin/users", "账号管理"))
+NAV_MARK = "<!-- admin-nav -->"
+
+
+def admin_nav(current: str) -> str:
+    """The console's navigation with ``current`` marked as the page the administrator is on."""
+    links = []
+    for href, title in ADMIN_NAV:
+        mark = ' aria-current="page"' if href == current else ""
+        links.append(f'      <a href="{href}"{mark}>{title}</a>')
+    return '<nav class="nav admin-nav" aria-label="管理后台">\n' + "\n".join(links) + "\n    </nav>"
+
+
+def html_page(path: Path, nav: str = "") -> Handler:
+    """A handler answering the HTML file at ``path`` (read once) with the pages' headers;
+    ``nav``: the page's place in the administrator console's navigation (its ``NAV_MARK``)."""
     text = path.read_text(encoding="utf-8")
+    if nav:
+        text = text.replace(NAV_MARK, admin_nav(nav))
 
     async def page(_: web.Request) -> web.Response:
         return web.Response(text=text, content_type="text/html", charset="utf-8", headers=PAGE_HEADERS)

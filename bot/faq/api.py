@@ -55,7 +55,7 @@ MAX_UPLOAD = 20 * 1024 * 1024
 def setup_faq_admin(app: web.Application) -> None:
     """Add the FAQ page and API to ``app`` (which must have :func:`bot.web.auth.setup_auth`)."""
     admin = requires("admin")
-    app.router.add_get("/admin/faq", admin(html_page(STATIC / "faq.html")))
+    app.router.add_get("/admin/faq", admin(html_page(STATIC / "faq.html", nav="/admin/faq")))
     app.router.add_get("/admin/faq/static/{name}", static_files(STATIC))
     app.router.add_get("/admin/api/faq", admin(_list))
     app.router.add_post("/admin/api/faq", admin(_create))

@@ -68,12 +68,12 @@ CODE_ROUTE = r"{code:(?!(?:new|import|export|static)$)[A-Za-z0-9_-]{1,64}}"
 def setup_registry_admin(app: web.Application) -> None:
     """Add the registry console and the audit log to ``app`` (which must have ``setup_auth``)."""
     admin = requires("admin")
-    edit_page = admin(html_page(STATIC / "item.html"))
-    app.router.add_get("/admin/registry", admin(html_page(STATIC / "registry.html")))
+    edit_page = admin(html_page(STATIC / "item.html", nav="/admin/registry"))
+    app.router.add_get("/admin/registry", admin(html_page(STATIC / "registry.html", nav="/admin/registry")))
     app.router.add_get("/admin/registry/new", edit_page)
     app.router.add_get("/admin/registry/static/{name}", static_files(STATIC))
     app.router.add_get("/admin/registry/" + CODE_ROUTE, edit_page)
-    app.router.add_get("/admin/audit", admin(html_page(STATIC / "audit.html")))
+    app.router.add_get("/admin/audit", admin(html_page(STATIC / "audit.html", nav="/admin/audit")))
     app.router.add_get("/admin/api/registry/items", admin(_list))
     app.router.add_post("/admin/api/registry/items", admin(_create))
     app.router.add_get("/admin/api/registry/items/{code}", admin(_get))

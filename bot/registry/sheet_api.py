@@ -125,7 +125,7 @@ def setup_registry_sheets(app: web.Application, store: Optional[UploadStore] = N
 
     app.on_cleanup.append(_close)  # type: ignore[arg-type]
     admin = requires("admin")
-    app.router.add_get("/admin/registry/import", admin(html_page(STATIC / "import.html")))
+    app.router.add_get("/admin/registry/import", admin(html_page(STATIC / "import.html", nav="/admin/registry/import")))
     app.router.add_get("/admin/registry/import/static/{name}", static_files(STATIC))
     app.router.add_post("/admin/api/registry/import/preview", admin(_preview))
     app.router.add_post("/admin/api/registry/import/commit", admin(_commit))
