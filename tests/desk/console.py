@@ -1,37 +1,22 @@
-"""The desk console's pages as the browser tests drive them.
+"""A page-server app of a test's own on 127.0.0.1, for the HTTP API tests that need a private database.
 
-:class:`ConsoleServer` serves the login side of the page server (auth, the desk pages, the admin
-pages; no desk API and so no Rasa) on 127.0.0.1 from a background thread, for the login and account
-tests; the ticket console itself is tested against the running stack (test_desk_page.py).
-:func:`launch_chromium` is the headless Chromium of the page tests; :func:`login` signs a browser
-page in through the login form.
+:class:`ConsoleServer` serves an aiohttp app from a background thread. The page tests do not use it:
+they run against the session's real page server (tests/conftest.py: rasa_stack.web_url) with the
+shared browser (tests/support/browser.py). It stays for the two API tests that cannot share the
+session database or the page server's process:
+
+* tests/faq/test_api.py needs an FAQ without the sample entries (a search for 社保卡 挂失 with no
+  hits once its entry is deleted, ``total == 0`` for 护照 before its import);
+* tests/registry/test_admin_api.py walks the app's own router (``server.app.router``) to reach every
+  admin route, which the page server's separate process does not expose.
 """
 from __future__ import annotations
 
 import asyncio
-import shutil
 import threading
-from typing import List, Optional
+from typing import Optional
 
 from aiohttp import web
-from playwright.sync_api import Browser, Page, Playwright
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def console_app() -> web.Application:
-    """The page server's login side: auth, the desk pages and the admin pages."""
-    from bot.admin import setup_admin
-    from bot.desk.pages import setup_desk_pages
-    from bot.web.auth import setup_auth
-
-    app = web.Application(client_max_size=64 * 1024)
-    setup_auth(app)
-    setup_desk_pages(app)
-    setup_admin(app)
-    return app
 
 
 class ConsoleServer:
@@ -74,23 +59,3 @@ class ConsoleServer:
     def __exit__(self, *_: object) -> None:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(15)
-
-
-def launch_chromium(pw: Playwright) -> Browser:
-    return pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-
-
-def csp_violations(page: Page) -> List[str]:
-    """Collects the page's console messages about the Content-Security-Policy (should stay empty)."""
-    seen: List[str] = []
-    page.on("console", lambda msg: seen.append(msg.text) if "Content Security Policy" in msg.text else None)
-    return seen
-
-
-def login(page: Page, base_url: str, username: str, password: str, next_path: Optional[str] = None) -> None:
-    """Through the login form; waits until the browser has left the login page."""
-    page.goto(base_url + "/desk/login" + (f"?next={next_path}" if next_path else ""))
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("#login")
-    page.wait_for_url(lambda url: "/desk/login" not in url, timeout=10_000)

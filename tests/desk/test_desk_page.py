@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, Route, expect, sync_playwright
+from playwright.sync_api import Locator, Page, Route, expect
 from sqlalchemy import update
 
 from bot.db import session_scope
@@ -27,7 +27,7 @@ from bot.desk.tickets import utcnow
 from bot.ratings.levels import LEVELS
 from bot.ratings.models import FollowUp
 from bot.ratings.store import get_followup, list_followups, local_today
-from tests.desk.console import csp_violations, launch_chromium, login
+from tests.support.browser import NewPage, csp_violations, login
 from tests.support.chat import Chat
 from tests.support.desk import ALWAYS_OPEN, NEVER_OPEN, DeskClient, new_staff, wait_for, write_hours
 from tests.support.webchat import WebResident, buttons_of, texts_since
@@ -130,23 +130,6 @@ def residents(rasa_stack: Any, team: Team, leaving: List[threading.Thread]) -> I
     people.close_all()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        browser = launch_chromium(pw)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture()
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
-    page = context.new_page()
-    page.on("dialog", lambda dialog: dialog.accept())  # confirm() before revealing a phone number
-    yield page
-    context.close()
-
-
 def _console(page: Page, web_url: str, staff: DeskClient) -> Page:
     login(page, web_url, staff.account["username"], staff.account["password"])
     page.wait_for_url(web_url + "/desk/")
@@ -177,7 +160,8 @@ def _waiting_count(staff: DeskClient) -> int:
     return len(staff.tickets("waiting"))
 
 
-def test_the_queue_lives_without_reload(rasa_stack: Any, team: Team, residents: Residents, page: Page) -> None:
+def test_the_queue_lives_without_reload(rasa_stack: Any, team: Team, residents: Residents, new_page: NewPage) -> None:
+    page = new_page()
     violations = csp_violations(page)
     _, old = residents.on_web(QUESTION)
     with session_scope() as session:  # the resident has been waiting for four minutes
@@ -215,10 +199,10 @@ def test_the_queue_lives_without_reload(rasa_stack: Any, team: Team, residents: 
 
 
 def test_ticket_detail_shows_text_as_text_and_claim_then_reply(rasa_stack: Any, team: Team, residents: Residents,
-                                                                page: Page) -> None:
+                                                                new_page: NewPage) -> None:
     resident, ticket = residents.on_web(QUESTION, HOSTILE)
     assert ticket["summary"].startswith(f"问：{HOSTILE}\n答：")  # the resident's own words, as asked
-    _console(page, rasa_stack.web_url, team.clerk)
+    page = _console(new_page(), rasa_stack.web_url, team.clerk)
     _select(page, ticket)
     expect(page.locator("#ticket-summary")).to_have_text(ticket["summary"])
     expect(page.locator("#slot-service")).to_have_text("居住证首次申领")
@@ -261,10 +245,10 @@ def test_ticket_detail_shows_text_as_text_and_claim_then_reply(rasa_stack: Any, 
 
 
 def test_a_reply_the_server_refuses_shows_its_reason(rasa_stack: Any, team: Team, residents: Residents,
-                                                     page: Page) -> None:
+                                                     new_page: NewPage) -> None:
     resident, ticket = residents.on_web(QUESTION)
     _claim(team.clerk, ticket)
-    _console(page, rasa_stack.web_url, team.clerk)
+    page = _console(new_page(), rasa_stack.web_url, team.clerk)
     _select(page, ticket, "active")
     page.fill("#reply-input", "长" * 2001)
     expect(page.locator("#reply-counter")).to_have_text("2001 / 2000（超出 1 字）")
@@ -278,11 +262,11 @@ def test_a_reply_the_server_refuses_shows_its_reason(rasa_stack: Any, team: Team
 
 
 def test_a_ticket_that_cannot_be_answered_says_why(rasa_stack: Any, team: Team, residents: Residents,
-                                                   page: Page) -> None:
+                                                   new_page: NewPage) -> None:
     _, ticket = residents.on_rest(QUESTION)
     assert ticket["channel"] == "rest"
     _claim(team.clerk, ticket)
-    _console(page, rasa_stack.web_url, team.clerk)
+    page = _console(new_page(), rasa_stack.web_url, team.clerk)
     _select(page, ticket, "active")
     expect(page.locator("#reply-refusal")).to_contain_text("REST 接口")
     expect(page.locator("#reply-input")).to_be_disabled()
@@ -290,9 +274,9 @@ def test_a_ticket_that_cannot_be_answered_says_why(rasa_stack: Any, team: Team, 
 
 
 def test_claim_taken_by_someone_else_shows_the_reason(rasa_stack: Any, team: Team, residents: Residents,
-                                                      page: Page) -> None:
+                                                      new_page: NewPage) -> None:
     _, ticket = residents.on_web(QUESTION)
-    _console(page, rasa_stack.web_url, team.clerk)
+    page = _console(new_page(), rasa_stack.web_url, team.clerk)
 
     def stale(route: Route) -> None:  # the page still believes the ticket is waiting
         response = route.fetch()
@@ -309,10 +293,10 @@ def test_claim_taken_by_someone_else_shows_the_reason(rasa_stack: Any, team: Tea
     assert team.clerk.ticket(ticket["id"])["assignee"] == team.colleague.username
 
 
-def test_notes_transfer_and_close(rasa_stack: Any, team: Team, residents: Residents, page: Page) -> None:
+def test_notes_transfer_and_close(rasa_stack: Any, team: Team, residents: Residents, new_page: NewPage) -> None:
     resident, ticket = residents.on_web(QUESTION)
     _claim(team.clerk, ticket)
-    _console(page, rasa_stack.web_url, team.clerk)
+    page = _console(new_page(), rasa_stack.web_url, team.clerk)
     _select(page, ticket, "active")
 
     page.fill("#note-input", "居民<i>很着急</i>，需回访")
@@ -368,7 +352,7 @@ def test_notes_transfer_and_close(rasa_stack: Any, team: Team, residents: Reside
 
 
 def test_callback_ticket_reveals_the_phone_after_confirm(rasa_stack: Any, desk_hours_file: Path, team: Team,
-                                                         residents: Residents, page: Page) -> None:
+                                                         residents: Residents, new_page: NewPage) -> None:
     write_hours(desk_hours_file, NEVER_OPEN)
     try:
         chat = Chat(rasa_stack.rasa_url)
@@ -379,7 +363,8 @@ def test_callback_ticket_reveals_the_phone_after_confirm(rasa_stack: Any, desk_h
     finally:
         write_hours(desk_hours_file, ALWAYS_OPEN)
     assert ticket["kind"] == "callback"
-    _console(page, rasa_stack.web_url, team.clerk)
+    # accept_dialogs: the confirm() before revealing a phone number
+    page = _console(new_page(accept_dialogs=True), rasa_stack.web_url, team.clerk)
     _select(page, ticket)
     expect(page.locator("#ticket-kind")).to_have_text("回电")
     expect(page.locator("#callback-note")).to_have_text("想问居住证续签，下午方便")
@@ -395,10 +380,10 @@ def test_callback_ticket_reveals_the_phone_after_confirm(rasa_stack: Any, desk_h
 
 
 def test_quick_answer_goes_into_the_reply_box(rasa_stack: Any, team: Team, residents: Residents,
-                                              page: Page) -> None:
+                                              new_page: NewPage) -> None:
     _, ticket = residents.on_web(QUESTION)
     _claim(team.clerk, ticket)
-    _console(page, rasa_stack.web_url, team.clerk)
+    page = _console(new_page(), rasa_stack.web_url, team.clerk)
     _select(page, ticket, "active")
     page.fill("#reply-input", "您好，")
     page.fill("#qa-search", "居住证")
@@ -412,12 +397,12 @@ def test_quick_answer_goes_into_the_reply_box(rasa_stack: Any, team: Team, resid
     assert value.startswith("您好，") and name in value and len(value) > 20
 
 
-def test_keyboard_shortcuts(rasa_stack: Any, team: Team, residents: Residents, page: Page) -> None:
+def test_keyboard_shortcuts(rasa_stack: Any, team: Team, residents: Residents, new_page: NewPage) -> None:
     _, older = residents.on_web("第一位居民：居住证怎么办")
     _, newer = residents.on_web("第二位居民：护照怎么办")  # a web resident: the reply box opens for Alt+R
     order = [t["id"] for t in team.clerk.tickets("waiting")]  # the queue, oldest first
     assert order.index(newer["id"]) == order.index(older["id"]) + 1
-    _console(page, rasa_stack.web_url, team.clerk)
+    page = _console(new_page(), rasa_stack.web_url, team.clerk)
     expect(page.locator("#queue-waiting .ticket-row")).to_have_count(len(order))
     expect(page.locator("#shortcuts")).to_contain_text("Alt+N")
     for ticket_id in order[:order.index(newer["id"]) + 1]:  # Alt+N walks the queue in order
@@ -439,11 +424,10 @@ def test_keyboard_shortcuts(rasa_stack: Any, team: Team, residents: Residents, p
     assert outline != "none"
 
 
-def test_usable_at_1024_wide(rasa_stack: Any, team: Team, residents: Residents, page: Page) -> None:
+def test_usable_at_1024_wide(rasa_stack: Any, team: Team, residents: Residents, new_page: NewPage) -> None:
     _, ticket = residents.on_rest("我在东湖区租房住了一年多，单位也在东湖区，想给自己和孩子都办居住证，"
                                   "请问需要准备哪些材料、去哪里办、多久能拿到？")
-    page.set_viewport_size({"width": 1024, "height": 768})
-    _console(page, rasa_stack.web_url, team.clerk)
+    page = _console(new_page(width=1024, height=768), rasa_stack.web_url, team.clerk)
     _select(page, ticket)
     for selector in ("#claim", "#close-open", "#reply-input", "#qa-search", "#logout"):
         box = page.locator(selector).bounding_box()
@@ -459,7 +443,7 @@ def _rate_a_service_answer(say: Any, level: int) -> None:
 
 
 def test_followups_overdue_stand_out_and_close_with_a_note(rasa_stack: Any, team: Team, residents: Residents,
-                                                          page: Page) -> None:
+                                                          new_page: NewPage) -> None:
     angry = residents.web_resident()
 
     def web_say(text: str, expected: str = "") -> None:
@@ -491,6 +475,7 @@ def test_followups_overdue_stand_out_and_close_with_a_note(rasa_stack: Any, team
     still_open = list_followups("open")
     overdue = sum(1 for f in still_open if f.overdue)
 
+    page = new_page()
     violations = csp_violations(page)
     login(page, rasa_stack.web_url, team.clerk.username, team.clerk.account["password"], next_path="/desk/followups")
     page.wait_for_url(rasa_stack.web_url + "/desk/followups")

@@ -1,138 +1,119 @@
 """The desk console's login, page guard, headers and files in a real headless Chromium.
 
-The app is the page server's desk side (auth, desk pages, admin pages) on 127.0.0.1 with a fresh
-database; the ticket console against a queue is in test_desk_page.py.
+The page server is the running stack's (tests/conftest.py: rasa_stack) on the session database,
+with a staff account of this module's own (a unique username); the ticket console against a queue
+is in test_desk_page.py.
 """
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Dict
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import expect
 
-from bot.accounts.service import add_user
 from bot.desk.pages import STATIC
-from tests.desk.console import ConsoleServer, console_app, csp_violations, launch_chromium, login
-from tests.support.database import fresh_database
-
-STAFF = ("clerk", "window-one-pass", "一号窗口")
-ADMIN = ("boss", "director-pass-88", "王主任")
+from tests.support.browser import NewPage, csp_violations, login
+from tests.support.desk import DeskClient, new_staff
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleServer]:
-    with fresh_database(tmp_path_factory.mktemp("desk-pages") / "desk.db"):
-        add_user(STAFF[0], "staff", STAFF[1], display_name=STAFF[2])
-        add_user(ADMIN[0], "admin", ADMIN[1], display_name=ADMIN[2])
-        with ConsoleServer(console_app()) as server:
-            yield server
+def staff(rasa_stack: Any) -> Dict[str, str]:
+    return new_staff(role="staff", display_name="一号窗口")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        browser = launch_chromium(pw)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture()
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def test_wrong_password_shows_the_servers_error(server: ConsoleServer, page: Page) -> None:
+def test_wrong_password_shows_the_servers_error(rasa_stack: Any, staff: Dict[str, str], new_page: NewPage) -> None:
+    page = new_page()
     violations = csp_violations(page)
-    page.goto(server.url + "/desk/login")
-    page.fill("#username", STAFF[0])
+    page.goto(rasa_stack.web_url + "/desk/login")
+    page.fill("#username", staff["username"])
     page.fill("#password", "not-the-password")
     page.click("#login")
     expect(page.locator("#status")).to_have_text("用户名或密码错误")
     expect(page.locator("#status")).to_have_class(re.compile(r"\berror\b"))
-    assert page.url == server.url + "/desk/login"
+    assert page.url == rasa_stack.web_url + "/desk/login"
     expect(page.locator("#password")).to_be_focused()
     assert violations == []
 
 
-def test_empty_form_is_not_sent(server: ConsoleServer, page: Page) -> None:
-    page.goto(server.url + "/desk/login")
+def test_empty_form_is_not_sent(rasa_stack: Any, new_page: NewPage) -> None:
+    page = new_page()
+    page.goto(rasa_stack.web_url + "/desk/login")
     page.click("#login")
     expect(page.locator("#status")).to_have_text("请输入用户名和密码")
     expect(page.locator("#username")).to_be_focused()
 
 
-def test_right_password_lands_on_the_console(server: ConsoleServer, page: Page) -> None:
+def test_right_password_lands_on_the_console(rasa_stack: Any, staff: Dict[str, str], new_page: NewPage) -> None:
+    page = new_page()
     violations = csp_violations(page)
-    login(page, server.url, STAFF[0], STAFF[1])
-    assert page.url == server.url + "/desk/"
-    expect(page.locator("#me-name")).to_have_text(STAFF[2])
+    login(page, rasa_stack.web_url, staff["username"], staff["password"])
+    assert page.url == rasa_stack.web_url + "/desk/"
+    expect(page.locator("#me-name")).to_have_text(staff["display_name"])
     expect(page.locator("#admin-link")).to_be_hidden()  # staff: no 账号管理
     expect(page.locator("nav a", has_text="差评整改")).to_have_attribute("href", "/desk/followups")
-    expect(page.locator("#waiting-count")).to_have_text("0")
+    # the shared queue: what the desk API says at this moment (0 on an empty database)
+    waiting = DeskClient(rasa_stack.web_url, staff).tickets("waiting")
+    expect(page.locator("#waiting-count")).to_have_text(str(len(waiting)))
     assert violations == []
 
 
-def test_login_form_by_keyboard(server: ConsoleServer, page: Page) -> None:
-    page.goto(server.url + "/desk/login")
+def test_login_form_by_keyboard(rasa_stack: Any, staff: Dict[str, str], new_page: NewPage) -> None:
+    page = new_page()
+    page.goto(rasa_stack.web_url + "/desk/login")
     assert page.locator("label[for=username]").count() == 1 and page.locator("label[for=password]").count() == 1
     expect(page.locator("#username")).to_be_focused()  # autofocus
-    page.keyboard.type(STAFF[0])
+    page.keyboard.type(staff["username"])
     page.keyboard.press("Tab")
     expect(page.locator("#password")).to_be_focused()
-    page.keyboard.type(STAFF[1])
+    page.keyboard.type(staff["password"])
     page.keyboard.press("Enter")
-    page.wait_for_url(server.url + "/desk/")
+    page.wait_for_url(rasa_stack.web_url + "/desk/")
 
 
-def test_console_without_a_session_goes_to_login_and_back(server: ConsoleServer, page: Page) -> None:
-    page.goto(server.url + "/desk/")
-    assert page.url == server.url + "/desk/login?next=/desk/"
+@pytest.mark.parametrize("path", ["/desk/", "/desk/followups"])
+def test_a_page_without_a_session_goes_to_login_and_back(rasa_stack: Any, staff: Dict[str, str], new_page: NewPage,
+                                                        path: str) -> None:
+    page = new_page()
+    page.goto(rasa_stack.web_url + path)
+    assert page.url == rasa_stack.web_url + f"/desk/login?next={path}"
     expect(page.locator("#login-form")).to_be_visible()
-    page.fill("#username", STAFF[0])
-    page.fill("#password", STAFF[1])
+    page.fill("#username", staff["username"])
+    page.fill("#password", staff["password"])
     page.click("#login")
-    page.wait_for_url(server.url + "/desk/")
-
-
-def test_followups_page_without_a_session_goes_to_login(server: ConsoleServer, page: Page) -> None:
-    page.goto(server.url + "/desk/followups")
-    assert page.url == server.url + "/desk/login?next=/desk/followups"
-    page.fill("#username", STAFF[0])
-    page.fill("#password", STAFF[1])
-    page.click("#login")
-    page.wait_for_url(server.url + "/desk/followups")
-    expect(page.locator("#me-name")).to_have_text(STAFF[2])
+    page.wait_for_url(rasa_stack.web_url + path)
+    expect(page.locator("#me-name")).to_have_text(staff["display_name"])
 
 
 @pytest.mark.parametrize("next_path", ["https://evil.example/desk/", "//evil.example/desk/", "/\\evil.example/",
                                        "/other/", "javascript:alert(1)"])
-def test_login_goes_only_to_a_page_of_the_console(server: ConsoleServer, page: Page, next_path: str) -> None:
+def test_login_goes_only_to_a_page_of_the_console(rasa_stack: Any, staff: Dict[str, str], new_page: NewPage,
+                                                  next_path: str) -> None:
+    page = new_page()
     from urllib.parse import quote
 
-    login(page, server.url, STAFF[0], STAFF[1], next_path=quote(next_path, safe=""))
-    assert page.url == server.url + "/desk/"
+    login(page, rasa_stack.web_url, staff["username"], staff["password"], next_path=quote(next_path, safe=""))
+    assert page.url == rasa_stack.web_url + "/desk/"
 
 
-def test_logout_ends_the_session(server: ConsoleServer, page: Page) -> None:
-    login(page, server.url, STAFF[0], STAFF[1])
+def test_logout_ends_the_session(rasa_stack: Any, staff: Dict[str, str], new_page: NewPage) -> None:
+    page = new_page()
+    login(page, rasa_stack.web_url, staff["username"], staff["password"])
     page.click("#logout")
-    page.wait_for_url(server.url + "/desk/login")
-    page.goto(server.url + "/desk/")
-    assert page.url.startswith(server.url + "/desk/login?next=")
+    page.wait_for_url(rasa_stack.web_url + "/desk/login")
+    page.goto(rasa_stack.web_url + "/desk/")
+    assert page.url.startswith(rasa_stack.web_url + "/desk/login?next=")
 
 
-def test_pages_and_files_carry_a_strict_csp(server: ConsoleServer) -> None:
+def test_pages_and_files_carry_a_strict_csp(rasa_stack: Any, staff: Dict[str, str]) -> None:
     session = requests.Session()
-    resp = session.post(server.url + "/desk/api/login", json={"username": STAFF[0], "password": STAFF[1]}, timeout=10)
+    resp = session.post(rasa_stack.web_url + "/desk/api/login",
+                        json={"username": staff["username"], "password": staff["password"]}, timeout=10)
     assert resp.status_code == 200
     for path in ("/desk/login", "/desk/", "/desk/followups"):
-        resp = session.get(server.url + path, timeout=10, allow_redirects=False)
+        resp = session.get(rasa_stack.web_url + path, timeout=10, allow_redirects=False)
         assert resp.status_code == 200, path
         csp = resp.headers["Content-Security-Policy"]
         assert "default-src 'self'" in csp and "script-src 'self'" in csp and "style-src 'self'" in csp
@@ -144,12 +125,12 @@ def test_pages_and_files_carry_a_strict_csp(server: ConsoleServer) -> None:
         assert resp.headers["Content-Type"].startswith("text/html")
     for name, kind in (("desk.js", "application/javascript"), ("common.js", "application/javascript"),
                        ("desk.css", "text/css")):
-        resp = requests.get(f"{server.url}/desk/static/{name}", timeout=10)
+        resp = requests.get(f"{rasa_stack.web_url}/desk/static/{name}", timeout=10)
         assert resp.status_code == 200 and resp.headers["Content-Type"].startswith(kind), name
         assert resp.headers["X-Content-Type-Options"] == "nosniff"
     for path in ("/desk/static/missing.js", "/desk/static/desk.html", "/desk/static/..%2Fpages.py",
                  "/desk/static/%2E%2E/pages.py"):
-        assert requests.get(server.url + path, timeout=10).status_code == 404, path
+        assert requests.get(rasa_stack.web_url + path, timeout=10).status_code == 404, path
 
 
 def test_no_inline_script_style_or_external_asset() -> None:

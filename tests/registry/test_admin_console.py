@@ -13,11 +13,11 @@ import uuid
 from typing import Any, Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from bot.audit.log import history
 from bot.registry.editing import delete_item, item_detail, save_item
-from tests.desk.console import csp_violations, launch_chromium, login
+from tests.support.browser import NewPage, csp_violations, login
 from tests.support.chat import Chat
 from tests.support.desk import new_staff
 
@@ -40,24 +40,13 @@ def answered_within(rasa_url: str, question: str, expect_text: Callable[[str], b
         time.sleep(0.1)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        browser = launch_chromium(pw)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture()
-def admin_page(rasa_stack: Any, browser: Browser) -> Iterator[Page]:
+def admin_page(rasa_stack: Any, new_page: NewPage) -> Page:
     account = new_staff(role="admin", display_name="办事指南管理员")
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.on("dialog", lambda dialog: dialog.accept())  # the confirm() of 撤销此修改 and 删除
+    page = new_page(width=1280, height=900, accept_dialogs=True)  # the confirm() of 撤销此修改 and 删除
     login(page, rasa_stack.web_url, account["username"], account["password"], next_path="/admin/registry")
     page.wait_for_url(rasa_stack.web_url + "/admin/registry")
-    yield page
-    context.close()
+    return page
 
 
 @pytest.fixture()
@@ -180,15 +169,11 @@ def test_a_new_item_is_answered_by_name_at_once(rasa_stack: Any, admin_page: Pag
     assert violations == []
 
 
-def test_staff_get_403_on_the_console(rasa_stack: Any, browser: Browser) -> None:
+def test_staff_get_403_on_the_console(rasa_stack: Any, new_page: NewPage) -> None:
     account = new_staff(role="staff")
-    context = browser.new_context(locale="zh-CN")
-    page = context.new_page()
-    try:
-        login(page, rasa_stack.web_url, account["username"], account["password"])
-        for path in ("/admin/registry", f"/admin/registry/{CODE}", "/admin/registry/new", "/admin/audit"):
-            response = page.goto(rasa_stack.web_url + path)
-            assert response is not None and response.status == 403, path
-            expect(page.locator("h1")).to_have_text("没有权限")
-    finally:
-        context.close()
+    page = new_page()
+    login(page, rasa_stack.web_url, account["username"], account["password"])
+    for path in ("/admin/registry", f"/admin/registry/{CODE}", "/admin/registry/new", "/admin/audit"):
+        response = page.goto(rasa_stack.web_url + path)
+        assert response is not None and response.status == 403, path
+        expect(page.locator("h1")).to_have_text("没有权限")

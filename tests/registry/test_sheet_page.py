@@ -1,64 +1,35 @@
 """The spreadsheet import page (/admin/registry/import) in a real headless Chromium: a workbook with
 one bad row is previewed with that row marked and 确认导入 disabled, nothing is written; the
-corrected workbook imports and the item changes."""
+corrected workbook imports and the item changes.
+
+On the running stack's page server and the session database: the accounts are new (unique
+usernames) and the item the import changes is restored when the test ends."""
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
-from aiohttp import web
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from bot.accounts.service import add_user
-from tests.desk.console import ConsoleServer, csp_violations, launch_chromium, login
+from bot.registry.editing import item_detail, save_item
 from tests.registry.sheets import edit_xlsx, exported, registry_state
-from tests.support.database import fresh_database
+from tests.support.browser import NewPage, csp_violations, login
+from tests.support.desk import new_staff
 
-ADMIN = ("boss", "director-pass-88")
-STAFF = ("clerk", "window-one-pass")
 CODE = "JZ-GA-0001"
 OTHER = "JZ-SC-0001"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _app() -> web.Application:
-    from bot.admin import setup_admin
-    from bot.desk.pages import setup_desk_pages
-    from bot.registry.sheet_api import setup_registry_sheets
-    from bot.web.auth import setup_auth
-
-    app = web.Application(client_max_size=64 * 1024)
-    setup_auth(app)
-    setup_desk_pages(app)
-    setup_admin(app)
-    setup_registry_sheets(app)
-    return app
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleServer]:
-    with fresh_database(tmp_path_factory.mktemp("sheet-page") / "page.db", seed=True):
-        add_user(ADMIN[0], "admin", ADMIN[1])
-        add_user(STAFF[0], "staff", STAFF[1])
-        with ConsoleServer(_app()) as server:
-            yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        browser = launch_chromium(pw)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture()
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    yield page
-    context.close()
+def restore_item_afterwards(rasa_stack: Any) -> Iterator[None]:
+    """The import changes CODE in the shared registry (session database): it goes back as it was."""
+    before = item_detail(CODE)["item"]  # type: ignore[index]
+    yield
+    now = item_detail(CODE) or {}
+    if now.get("item") != before:
+        save_item(before, "test-cleanup", expected=now["version"])
 
 
 def _upload(page: Page, name: str, data: bytes) -> None:
@@ -66,10 +37,13 @@ def _upload(page: Page, name: str, data: bytes) -> None:
     page.click("#preview-button")
 
 
-def test_one_bad_row_then_the_corrected_file(server: ConsoleServer, page: Page) -> None:
+def test_one_bad_row_then_the_corrected_file(rasa_stack: Any, new_page: NewPage,
+                                             restore_item_afterwards: None) -> None:
+    admin = new_staff(role="admin")
+    page = new_page(width=1280, height=900)
     violations = csp_violations(page)
-    login(page, server.url, ADMIN[0], ADMIN[1], next_path="/admin/registry/import")
-    page.wait_for_url(server.url + "/admin/registry/import")
+    login(page, rasa_stack.web_url, admin["username"], admin["password"], next_path="/admin/registry/import")
+    page.wait_for_url(rasa_stack.web_url + "/admin/registry/import")
     expect(page.locator("body")).to_have_attribute("data-ready", "1")
     expect(page.locator("#export-xlsx")).to_have_attribute("href", "/admin/api/registry/export?format=xlsx")
 
@@ -105,8 +79,10 @@ def test_one_bad_row_then_the_corrected_file(server: ConsoleServer, page: Page) 
     assert violations == []
 
 
-def test_staff_gets_the_403_page(server: ConsoleServer, page: Page) -> None:
-    login(page, server.url, STAFF[0], STAFF[1])
-    response = page.goto(server.url + "/admin/registry/import")
+def test_staff_gets_the_403_page(rasa_stack: Any, new_page: NewPage) -> None:
+    staff = new_staff(role="staff")
+    page = new_page(width=1280, height=900)
+    login(page, rasa_stack.web_url, staff["username"], staff["password"])
+    response = page.goto(rasa_stack.web_url + "/admin/registry/import")
     assert response is not None and response.status == 403
     assert page.locator("#sheet-file").count() == 0
