@@ -1,5 +1,5 @@
-"""Session fixtures: a real database with the seed imported, the real running stack, and one headless
-Chromium (pages through ``new_page``)."""
+"""Session fixtures: a real database with the seed imported, the real running stack, and a headless
+Chromium per page-test module (pages through ``new_page``)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,8 +12,9 @@ import pytest
 # "ignore" for the rest of that step and third-party deprecation noise is reported; imported here,
 # before collection starts, it stays below pytest.ini's filters.
 import sanic.app  # noqa: F401
+from playwright.sync_api import Browser
 
-from tests.support.browser import NewPage, SessionChromium, page_factory
+from tests.support.browser import NewPage, chromium, page_factory
 from tests.support.database import fresh_database
 from tests.support.desk import ALWAYS_OPEN, write_hours
 from tests.support.stack import WECHAT_TEST_ENV, free_port
@@ -65,17 +66,16 @@ def rasa_stack(database_url: str, model_path: Path, desk_hours_file: Path,  # ty
     stack.stop()
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[SessionChromium]:
-    """The session's one headless Chromium (tests.support.browser.SessionChromium); tests get their
-    pages from ``new_page``."""
-    chromium = SessionChromium()
-    yield chromium
-    chromium.close()
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """A headless Chromium for the page tests of one module (tests.support.browser.chromium says
+    why not one per session); tests get their pages from ``new_page``."""
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture()
-def new_page(browser: SessionChromium) -> Iterator[NewPage]:
+def new_page(browser: Browser) -> Iterator[NewPage]:
     """``new_page(width=1280, height=800, locale="zh-CN", accept_dialogs=False)`` → a page in a fresh
     browser context of its own; every context is closed when the test ends."""
     with page_factory(browser) as factory:

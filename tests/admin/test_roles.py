@@ -1,5 +1,5 @@
-"""Every admin page and API (not their static scripts and styles) of the running page server refuses a staff account (403) and a
-visitor without a session (401 for APIs, a redirect to the login page for pages).
+"""Every admin page and API (not their static scripts and styles) of the running page server
+refuses a staff account (403) and a visitor without a session (401 for APIs, a redirect to the login page for pages).
 
 The routes are read from the page server's own router, so a route added later is covered too.
 """
