@@ -9,29 +9,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Awaitable, Callable, Dict
+from typing import Awaitable, Callable
 
 from aiohttp import web
 
 from bot.web.auth import requires
+from bot.web.headers import PAGE_HEADERS, SECURITY_HEADERS
 
 STATIC = Path(__file__).parent / "static"
 
-# The same headers as the chat page (bot/web/server.py); kept here so that server.py can import
-# this module without a circular import.
-SECURITY_HEADERS: Dict[str, str] = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-}
-CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                           "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-                           "frame-ancestors 'none'")
-PAGE_HEADERS: Dict[str, str] = {
-    **SECURITY_HEADERS,
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "Cache-Control": "no-store",  # the pages are only for logged-in staff: keep them out of caches
-}
 CONTENT_TYPES = {".html": "text/html", ".js": "application/javascript", ".css": "text/css"}
 _FILE_NAME = re.compile(r"[a-z][a-z0-9_-]*\.(?:js|css)")
 

@@ -35,6 +35,7 @@ from bot.accounts.service import (
     resolve_session,
 )
 from bot.config import get_settings
+from bot.web.headers import PAGE_HEADERS
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ def requires(role: str) -> Callable[[Handler], Handler]:
                 if _is_api(request.path):
                     return _error(403, FORBIDDEN)
                 return web.Response(status=403, content_type="text/html", charset="utf-8",
-                                    text=_FORBIDDEN_PAGE)
+                                    text=_FORBIDDEN_PAGE, headers=PAGE_HEADERS)
             return await handler(request)
 
         return guarded

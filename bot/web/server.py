@@ -20,16 +20,12 @@ from bot.ratings.api import setup_ratings_api
 from bot.registry.admin_api import setup_registry_admin
 from bot.registry.sheet_api import setup_registry_sheets
 from bot.web.auth import setup_auth
+from bot.web.headers import SECURITY_HEADERS
 
 logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
 SOCKET_IO_JS = PROJECT_ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-}
 
 
 def create_app(rasa_url: str) -> web.Application:

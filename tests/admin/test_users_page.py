@@ -59,6 +59,7 @@ def test_staff_gets_the_403_page(rasa_stack: Any, staff: Dict[str, str], new_pag
     login(page, rasa_stack.web_url, staff["username"], staff["password"])
     response = page.goto(rasa_stack.web_url + "/admin/users")
     assert response is not None and response.status == 403
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]  # the pages' own policy
     expect(page.locator("h1")).to_have_text("没有权限")
     assert page.locator("#user-rows").count() == 0
 
