@@ -22,8 +22,9 @@ from actions.common import hotline, item_contact
 from bot.channels.handoff import is_cancel
 from bot.desk import tickets
 from bot.desk.schedule import DeskHours, desk_hours, when_text
-from bot.desk.tickets import TicketInfo, mask_phone
+from bot.desk.tickets import TicketInfo
 from bot.hours import now_local
+from bot.privacy import mask_phone
 
 logger = logging.getLogger(__name__)
 

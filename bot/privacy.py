@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import Any, Optional
 
 # A number starts after a non-alphanumeric character, or right after a JSON escape such as
 # "\u53f7" (Rasa's debug logs write Chinese text JSON-escaped, so "号13812345678" appears as
@@ -28,6 +28,19 @@ def mask_pii(text: str) -> str:
     text = _ID_CARD.sub(lambda m: (m.group(1) or m.group(2)) + "*" * (len(m.group(0)) - 6), text)
     text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
     return _BANK_CARD.sub(lambda m: f"{m.group(1)}{'*' * (len(m.group(0)) - 8)}{m.group(2)}", text)
+
+
+def mask_phone(phone: Optional[str]) -> Optional[str]:
+    """A phone number for views: 138****5678, or the first 3 and last 4 characters of any other number."""
+    if not phone:
+        return phone
+    digits = [c for c in phone if c.isdigit()]
+    if len(digits) < 7:
+        return "*" * len(phone)
+    masked = mask_pii(phone)
+    if masked != phone:
+        return masked
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
 
 
 def _mask_value(value: Any) -> Any:

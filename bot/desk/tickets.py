@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.db import session_scope
 from bot.desk.models import OPEN_STATUSES, Ticket, TicketLog, TicketNote
-from bot.privacy import mask_pii
+from bot.privacy import mask_phone, mask_pii
 
 logger = logging.getLogger(__name__)
 
@@ -43,18 +43,6 @@ def as_utc(value: Optional[datetime]) -> Optional[datetime]:
     if value is None:
         return None
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
-
-def mask_phone(phone: Optional[str]) -> Optional[str]:
-    if not phone:
-        return phone
-    digits = [c for c in phone if c.isdigit()]
-    if len(digits) < 7:
-        return "*" * len(phone)
-    masked = mask_pii(phone)
-    if masked != phone:
-        return masked
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
 
 
 @dataclass(frozen=True)
