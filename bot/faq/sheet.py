@@ -21,7 +21,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from bot.faq.store import SheetRow
 from bot.nlu.textnorm import halfwidth
@@ -53,11 +53,16 @@ def read_sheet(data: bytes, columns: Columns, filename: str = "", sheet: Optiona
 
 
 def read_file(path: Path, columns: Columns, sheet: Optional[str] = None) -> List[SheetRow]:
+    return rows_from_table(read_file_table(path, sheet), columns)
+
+
+def read_file_table(path: Path, sheet: Optional[str] = None) -> List[Tuple[int, List[str]]]:
+    """:func:`read_table` of a file on disk (an unreadable file is a :class:`SheetError`)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise SheetError(f"读不了文件 {path}：{exc.strerror or exc}") from None
-    return read_sheet(data, columns, path.name, sheet)
+    return read_table(data, path.name, sheet)
 
 
 def read_table(data: bytes, filename: str = "", sheet: Optional[str] = None) -> List[Tuple[int, List[str]]]:
@@ -159,14 +164,16 @@ def _find(headers: Sequence[str], wanted: str) -> Optional[int]:
     return None
 
 
-def rows_from_table(table: Sequence[Tuple[int, List[str]]], columns: Columns) -> List[SheetRow]:
+def locate_columns(table: Sequence[Tuple[int, List[str]]],
+                   wanted: Sequence[Tuple[str, Optional[str]]]) -> Dict[str, int]:
+    """Position of each wanted column, ``(label, header text)`` → ``{label: index}`` (a ``None``
+    header is optional and left out). The header is the table's first row; a header that is not
+    there is a :class:`SheetError` naming it (by its label, e.g. 问题列) and the headers the file has."""
     if not table:
         raise SheetError("文件中没有任何内容（没有表头行）")
     _number, headers = table[0]
     seen = [h.strip() for h in headers if h and h.strip()]
-    wanted = [("问题列", columns.question), ("答案列", columns.answer), ("部门列", columns.department),
-              ("关键词列", columns.keywords)]
-    index = {}
+    index: Dict[str, int] = {}
     for label, header in wanted:
         if header is None:
             continue
@@ -174,6 +181,12 @@ def rows_from_table(table: Sequence[Tuple[int, List[str]]], columns: Columns) ->
         if position is None:
             raise SheetError(f"找不到{label}「{header}」；表头有：{'、'.join(seen) or '（空）'}")
         index[label] = position
+    return index
+
+
+def rows_from_table(table: Sequence[Tuple[int, List[str]]], columns: Columns) -> List[SheetRow]:
+    index = locate_columns(table, [("问题列", columns.question), ("答案列", columns.answer),
+                                   ("部门列", columns.department), ("关键词列", columns.keywords)])
     out: List[SheetRow] = []
     for number, cells in table[1:]:
         values = {label: (cells[i] if i < len(cells) else "") for label, i in index.items()}

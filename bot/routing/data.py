@@ -1,0 +1,72 @@
+"""A labelled file of messages: xlsx or csv, columns found by header text (:mod:`bot.faq.sheet`).
+
+Rows whose text or label is empty are skipped and counted; a text that starts with ``=`` (a
+spreadsheet formula) is skipped and counted; a text longer than :data:`bot.routing.features.MAX_CHARS`
+is cut there and counted. A missing column, a file that is not a spreadsheet, or fewer than two
+classes is a :class:`bot.faq.sheet.SheetError` (the CLI exits 2 with its message).
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from bot.faq.sheet import SheetError, locate_columns, read_file_table
+from bot.routing.features import MAX_CHARS
+
+
+@dataclass
+class Dataset:
+    texts: List[str]
+    labels: List[str]
+    source: str = ""
+    fingerprint: str = ""  # sha256 of the (text, label) pairs read, so a model names its data
+    skipped_empty: int = 0
+    skipped_formula: int = 0
+    capped: int = 0
+    counts: Dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        parts = [f"{len(self.texts)} 条", f"{len(self.counts)} 类"]
+        if self.skipped_empty:
+            parts.append(f"跳过空行 {self.skipped_empty} 条")
+        if self.skipped_formula:
+            parts.append(f"跳过公式 {self.skipped_formula} 条")
+        if self.capped:
+            parts.append(f"超过 {MAX_CHARS} 字截断 {self.capped} 条")
+        return "，".join(parts)
+
+
+def read_labelled(path: Path, text_col: str, label_col: str, sheet: Optional[str] = None,
+                  min_classes: int = 2) -> Dataset:
+    table = read_file_table(path, sheet)
+    index = locate_columns(table, [("文本列", text_col), ("标签列", label_col)])
+    data = Dataset([], [], source=str(path))
+    digest = hashlib.sha256()
+    for _number, cells in table[1:]:
+        text = cells[index["文本列"]].strip() if index["文本列"] < len(cells) else ""
+        label = cells[index["标签列"]].strip() if index["标签列"] < len(cells) else ""
+        if not text or not label:
+            data.skipped_empty += 1
+            continue
+        if text.startswith("="):
+            data.skipped_formula += 1
+            continue
+        if len(text) > MAX_CHARS:
+            text = text[:MAX_CHARS]
+            data.capped += 1
+        data.texts.append(text)
+        data.labels.append(label)
+        digest.update(f"{text}\x1f{label}\x1e".encode())
+    data.fingerprint = digest.hexdigest()
+    data.counts = dict(Counter(data.labels).most_common())
+    if not data.texts:
+        raise SheetError(f"没有可用的数据行：文本列「{text_col}」或标签列「{label_col}」全是空的"
+                         f"（跳过 {data.skipped_empty} 行）")
+    if len(data.counts) < min_classes:
+        only = next(iter(data.counts))
+        raise SheetError(f"标签列「{label_col}」只有一个类别「{only}」（{len(data.texts)} 条）："
+                         "至少需要两个类别才能训练分类器")
+    return data
