@@ -140,7 +140,9 @@ CONTEXT = {
     "投诉求助": ["这个情况从{when}开始的，一直没有好转", "我是上班族，白天没空，只有晚上才有空打这个电话",
              "我也不是爱找事的人，实在是没办法了才打的电话", "身边好几个人都遇到同样的问题，大家推我出来反映",
              "以前从来没遇到过这种事", "{when}我还专门拍了视频，需要的话可以提供",
-             "跟身边的人说，都说打12345最管用"],
+             "跟身边的人说，都说打12345最管用", "我也理解你们工作忙", "我们普通老百姓也不知道该找谁",
+             "我今天是请了假专门打的电话", "家里人都劝我算了，但我觉得这事得有个说法",
+             "说多了都是泪", "网上也有人发帖说过这个事", "我前后已经找了好几个地方"],
     "咨询": ["我在网上查了半天也没查明白", "问了身边的人，说法都不一样", "怕跑冤枉路，所以先打电话问问",
            "我年纪大了，不太会用手机上的那些APP", "我周一到周五都上班，只能抽中午的时间去办",
            "之前打过一次电话，但是没记清楚", "我是{dist}的，离市里比较远"],
@@ -152,7 +154,7 @@ GENERIC = {
     "投诉求助": ["我{when}已经在网上留过言了，一直没有回复", "希望你们能派人实地来看看，不要只打个电话了事",
              "我的要求其实很简单，就是恢复正常", "处理结果请一定回复我，我会跟进的",
              "如果这次还解决不了，我就只能找媒体了", "我不想一直打电话，但是问题确实没解决",
-             "我就想知道到底归哪个部门管", "现场的照片我都拍了，可以提供"],
+             "我就想知道到底归哪个部门管"],
     "咨询": ["主要是想把材料一次准备齐，别来回跑", "如果网上能办就更好了", "能不能告诉我具体的办理地址和时间",
            "我这边情况有点特殊，不知道符不符合"],
     "建言": ["这只是我个人的一点想法", "相信很多市民都有同感", "希望政府能听听老百姓的声音"],
@@ -255,7 +257,7 @@ def make_message(rnd: random.Random, dept_key: str, scen: dict, holdout: bool) -
     # grow toward a target length drawn like real hotline text (most 100-300 characters, a few longer)
     target = min(420, max(70, int(rnd.lognormvariate(5.0, 0.4))))
     pool = [end(rnd.choice(CONNECT) + d) for d in dets[ndet:]]
-    pool += [end(x) for x in rnd.sample(CONTEXT[kind], 2)]
+    pool += [end(x) for x in rnd.sample(CONTEXT[kind], 1)]
     pool += [end(x) for x in rnd.sample(split_alts(dept.get("more", []), holdout), min(2, len(split_alts(dept.get("more", []), holdout))))] if kind == "投诉求助" else []
     pool += [end(x) for x in rnd.sample(GENERIC[kind], 1)]
     rnd.shuffle(pool)
