@@ -43,8 +43,9 @@ from aiohttp import BodyPartReader, web
 from bot.db import session_scope
 from bot.desk.pages import html_page, static_files
 from bot.registry.export import export_registry
+from bot.registry.sheet_export import write_csv, write_xlsx
 from bot.registry.sheet_import import SheetImportError, commit, export_records, preview
-from bot.registry.spreadsheet import MAX_FILE_BYTES, write_csv, write_xlsx
+from bot.registry.spreadsheet import MAX_FILE_BYTES
 from bot.web.auth import current_user, requires
 from bot.web.headers import SECURITY_HEADERS
 

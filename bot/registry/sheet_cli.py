@@ -13,8 +13,9 @@ from typing import Any
 
 from bot.audit.log import cli_actor
 from bot.db import session_scope
+from bot.registry.sheet_export import write_csv, write_xlsx
 from bot.registry.sheet_import import Preview, apply, export_records, preview
-from bot.registry.spreadsheet import MAX_FILE_BYTES, write_csv, write_xlsx
+from bot.registry.spreadsheet import MAX_FILE_BYTES
 from bot.stores import create_all
 
 STATUS_TEXT = {"created": "新增", "updated": "更新", "unchanged": "未变", "skipped": "跳过", "error": "错误"}

@@ -10,8 +10,8 @@ from openpyxl import Workbook, load_workbook
 from bot.db import session_scope
 from bot.registry.export import export_item
 from bot.registry.repository import RegistryRepository
+from bot.registry.sheet_export import write_csv, write_xlsx
 from bot.registry.sheet_import import export_records
-from bot.registry.spreadsheet import write_csv, write_xlsx
 
 
 def exported(kind: str = "xlsx") -> bytes:
