@@ -2,12 +2,22 @@
 from __future__ import annotations
 
 import socket
+from typing import Set
+
+_GIVEN: Set[int] = set()  # ports already handed out in this test process
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A free loopback port never handed out before in this process: the kernel may offer a
+    just-released port again, and two servers of one stack on the same port make the second one
+    fail while the first answers its health check."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in _GIVEN:
+            _GIVEN.add(port)
+            return port
 
 
 # The fake WeChat API server of the WeChat tests listens here; Rasa is started pointing at it.
