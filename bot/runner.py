@@ -103,7 +103,7 @@ class Stack:
             wait_http(f"{self.action_url}/health", timeout, self.processes)
             if self.with_web:
                 wait_http(f"{self.web_url}/", timeout, self.processes)
-            wait_http(f"{self.rasa_url}/", timeout, self.processes)
+            wait_http(f"{self.rasa_url}/", timeout, self.processes, expect="Hello from Rasa")
         except Exception:
             self.stop()
             raise
@@ -123,8 +123,9 @@ class Stack:
         self.processes.clear()
 
 
-def wait_http(url: str, timeout: float, processes: List[subprocess.Popen]) -> None:
-    """Poll ``url`` until it answers 200; fail fast when a process died."""
+def wait_http(url: str, timeout: float, processes: List[subprocess.Popen], expect: str = "") -> None:
+    """Poll ``url`` until it answers 200 (with ``expect`` in the body, so another server on the
+    same port does not pass for this one); fail fast when a process died."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for proc in processes:
@@ -133,7 +134,7 @@ def wait_http(url: str, timeout: float, processes: List[subprocess.Popen]) -> No
                 raise RuntimeError(f"{getattr(proc, 'name', argv[0])} exited with code {proc.returncode}")
         try:
             with urllib.request.urlopen(url, timeout=2) as resp:  # our own loopback URL
-                if resp.status == 200:
+                if resp.status == 200 and (not expect or expect in resp.read(4096).decode("utf-8", "replace")):
                     return
         except OSError:
             pass
