@@ -15,7 +15,7 @@ import sanic.app  # noqa: F401
 from playwright.sync_api import Browser
 
 from tests.support.browser import NewPage, chromium, page_factory
-from tests.support.database import fresh_database
+from tests.support.database import fresh_database, fresh_postgres_schema
 from tests.support.desk import ALWAYS_OPEN, write_hours
 from tests.support.stack import WECHAT_TEST_ENV, free_port
 
@@ -27,6 +27,18 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A fresh SQLite database with the registry seed, open-data snapshots and sample FAQ imported."""
     with fresh_database(tmp_path_factory.mktemp("db") / "assistant.db", seed=True, opendata=True, faq=True) as url:
         yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database with every store's tables, once as a SQLite file and once as a schema of
+    PostgreSQL's ``test`` database: stores whose races and locks matter are tested on both."""
+    if request.param == "sqlite":
+        with fresh_database(tmp_path / "store.db") as url:
+            yield url
+    else:
+        with fresh_postgres_schema("store") as url:
+            yield url
 
 
 @pytest.fixture(scope="session")

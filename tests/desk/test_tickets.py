@@ -8,33 +8,21 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
-from typing import Iterator, List, Tuple
+from typing import List, Tuple
 
 import pytest
 
 from bot.desk import tickets
 from bot.desk.tickets import TicketError
-from tests.support.database import fresh_database, fresh_postgres_schema
 
 T0 = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        with fresh_database(tmp_path / "desk.db") as url:
-            yield url
-    else:
-        with fresh_postgres_schema("desk") as url:
-            yield url
 
 
 def _open(sender: str, **kwargs: object) -> tickets.TicketInfo:
     return tickets.open_ticket("socketio", sender, **kwargs)  # type: ignore[arg-type]
 
 
-def test_queue_positions_and_one_open_ticket_per_conversation(db: str) -> None:
+def test_queue_positions_and_one_open_ticket_per_conversation(store_db: str) -> None:
     first = _open("s1", question="新生儿怎么上户口", answer="请问孩子是在本市出生的吗？", service="出生登记")
     second = _open("s2", question="社保卡丢了", now=T0 + timedelta(seconds=5))
     assert [tickets.queue_position(first.id), tickets.queue_position(second.id)] == [1, 2]
@@ -46,7 +34,7 @@ def test_queue_positions_and_one_open_ticket_per_conversation(db: str) -> None:
     assert [t.id for t in tickets.list_tickets("active")] == [first.id]
 
 
-def test_two_threads_opening_for_one_conversation_get_one_ticket(db: str) -> None:
+def test_two_threads_opening_for_one_conversation_get_one_ticket(store_db: str) -> None:
     barrier = threading.Barrier(4)
     ids: List[int] = []
 
@@ -84,7 +72,7 @@ def _race_to_claim(ticket_id: int, users: Tuple[str, ...]) -> Tuple[List[str], L
     return won, refused
 
 
-def test_exactly_one_of_two_staff_claiming_at_once_wins(db: str) -> None:
+def test_exactly_one_of_two_staff_claiming_at_once_wins(store_db: str) -> None:
     for round_ in range(5):  # a race can be won by luck once: run it several times
         ticket = _open(f"race-{round_}")
         won, refused = _race_to_claim(ticket.id, ("li", "wang"))
@@ -94,7 +82,7 @@ def test_exactly_one_of_two_staff_claiming_at_once_wins(db: str) -> None:
         assert tickets.claim(ticket.id, won[0]).assignee == won[0]  # the winner again: no error
 
 
-def test_cancel_only_while_waiting(db: str) -> None:
+def test_cancel_only_while_waiting(store_db: str) -> None:
     waiting = _open("c1")
     assert tickets.cancel_by_resident(waiting.id) is True
     cancelled = tickets.get_ticket(waiting.id)
@@ -106,7 +94,7 @@ def test_cancel_only_while_waiting(db: str) -> None:
     assert tickets.open_live_ticket("c2") is not None
 
 
-def test_holder_rules_transfer_and_close(db: str) -> None:
+def test_holder_rules_transfer_and_close(store_db: str) -> None:
     ticket = _open("h1")
     with pytest.raises(TicketError, match="请先接待"):
         tickets.require_holder(ticket.id, "zhang")
@@ -130,7 +118,7 @@ def test_holder_rules_transfer_and_close(db: str) -> None:
     assert _open("h1").id != ticket.id  # a new handoff after closing is a new ticket
 
 
-def test_personal_numbers_are_masked_in_views_and_shown_only_by_a_logged_reveal(db: str) -> None:
+def test_personal_numbers_are_masked_in_views_and_shown_only_by_a_logged_reveal(store_db: str) -> None:
     ticket = _open("p1", kind="callback", question="我的身份证 110101199003071234 丢了",
                    callback_phone="13812345678", callback_note="请打 13812345678 找我")
     view = ticket.to_json()
@@ -148,7 +136,7 @@ def test_personal_numbers_are_masked_in_views_and_shown_only_by_a_logged_reveal(
     assert tickets.close(ticket.id, "zhang", "已回电解答", hand_back=False).status == "closed"
 
 
-def test_waiting_time_and_average_handling(db: str) -> None:
+def test_waiting_time_and_average_handling(store_db: str) -> None:
     ticket = _open("w1", now=T0)
     assert ticket.waiting_seconds(T0 + timedelta(seconds=95)) == 95
     claimed = tickets.claim(ticket.id, "zhang", now=T0 + timedelta(seconds=40))

@@ -2,9 +2,6 @@
 unique live question — on SQLite and once on PostgreSQL."""
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Iterator
-
 import pytest
 
 from bot.audit.log import AuditError, history, revert
@@ -21,20 +18,9 @@ from bot.faq.store import (
     sheet_rows,
     update_entry,
 )
-from tests.support.database import fresh_database, fresh_postgres_schema
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        with fresh_database(tmp_path / "faq.db") as url:
-            yield url
-    else:
-        with fresh_postgres_schema("faq") as url:
-            yield url
-
-
-def test_crud_soft_delete_restore_and_audit(db: str) -> None:
+def test_crud_soft_delete_restore_and_audit(store_db: str) -> None:
     made = create_entry(check_fields("公积金怎么提取？", "登录公积金网站申请。", "公积金中心", "公积金, 提取"), "boss")
     assert made.keywords == ("公积金", "提取") and made.source == "常见问题库"
     with pytest.raises(FaqError) as dup:  # the same question after normalisation (width, punctuation, spaces)
@@ -57,7 +43,7 @@ def test_crud_soft_delete_restore_and_audit(db: str) -> None:
     assert update_entry_h.after and update_entry_h.after["answer"] == "新的答案。" and update_entry_h.actor == "boss"
 
 
-def test_revert_an_update_a_deletion_and_a_creation(db: str) -> None:
+def test_revert_an_update_a_deletion_and_a_creation(store_db: str) -> None:
     made = create_entry(check_fields("居住证多久能办好？", "一般15个工作日。"), "boss")
     update_entry(made.id, check_fields("居住证多久能办好？", "错误的答案"), "clerk")
     wrong = history(ENTITY, str(made.id))[0]
@@ -74,7 +60,7 @@ def test_revert_an_update_a_deletion_and_a_creation(db: str) -> None:
         revert(creation.id, "boss")
 
 
-def test_import_adds_updates_rejects_and_replaces_in_one_transaction(db: str) -> None:
+def test_import_adds_updates_rejects_and_replaces_in_one_transaction(store_db: str) -> None:
     rows = sheet_rows([{"question": "问一", "answer": "答一"}, {"question": "问二", "answer": "答二"},
                        {"question": "问一", "answer": "重复"}, {"question": "问三", "answer": ""}])
     report = import_rows(rows, "boss")

@@ -6,7 +6,6 @@ The store runs against a fresh SQLite database and, once more, against PostgreSQ
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -36,25 +35,19 @@ from bot.ratings.store import (
     record_rating,
     summary,
 )
-from tests.support.database import fresh_database, fresh_postgres_schema
 
 UTC = timezone.utc
 # 2026-09-29 10:00 in 江州 (a Tuesday, two days before 国庆)
 NOW = datetime(2026, 9, 29, 2, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The store pointed at an empty database: a SQLite file, or a schema of PostgreSQL's ``test``."""
+@pytest.fixture(autouse=True)
+def _default_deadline(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """FOLLOWUP_WORKING_DAYS at its default (15) unless a test sets it."""
     monkeypatch.delenv("FOLLOWUP_WORKING_DAYS", raising=False)
     get_settings.cache_clear()
-    if request.param == "sqlite":
-        with fresh_database(tmp_path / "ratings.db") as url:
-            yield url
-    else:
-        with fresh_postgres_schema("ratings") as url:
-            yield url
-
+    yield
+    get_settings.cache_clear()
 
 # ---------------------------------------------------------------- levels (no database)
 
@@ -121,7 +114,7 @@ def test_working_days_across_spring_festival() -> None:
 # ---------------------------------------------------------------- ratings and follow-ups
 
 
-def test_a_good_rating_opens_no_follow_up(db: str) -> None:
+def test_a_good_rating_opens_no_follow_up(store_db: str) -> None:
     info = record_rating("s1", "socketio", "service:居住证首次申领", 5, now=NOW)
     assert (info.subject_kind, info.service, info.level_name, info.followup_id) == (
         "service", "居住证首次申领", "非常满意", None)
@@ -130,7 +123,7 @@ def test_a_good_rating_opens_no_follow_up(db: str) -> None:
     assert list_followups("open", today=date(2026, 9, 29)) == []
 
 
-def test_a_bad_rating_opens_a_follow_up_due_in_working_days(db: str) -> None:
+def test_a_bad_rating_opens_a_follow_up_due_in_working_days(store_db: str) -> None:
     info = record_rating("s2", "wechat", "service:普通护照", 2, now=NOW)
     assert info.is_bad and info.followup_due == date(2026, 10, 26)
     # 17:00 UTC is already the next day in 江州: the deadline counts from 09-30
@@ -143,7 +136,7 @@ def test_a_bad_rating_opens_a_follow_up_due_in_working_days(db: str) -> None:
     assert older.status == "open" and not older.overdue
 
 
-def test_the_follow_up_deadline_comes_from_the_environment(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_follow_up_deadline_comes_from_the_environment(store_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FOLLOWUP_WORKING_DAYS", "3")
     get_settings.cache_clear()
     try:
@@ -154,17 +147,17 @@ def test_the_follow_up_deadline_comes_from_the_environment(db: str, monkeypatch:
     assert info.followup_due == date(2026, 10, 9)  # 09-30, 10-08, 10-09
 
 
-def test_a_ticket_rating_keeps_the_ticket_and_its_staff_member(db: str) -> None:
+def test_a_ticket_rating_keeps_the_ticket_and_its_staff_member(store_db: str) -> None:
     info = record_rating("s5", "socketio", "ticket:12", 4, staff="zhangmin", now=NOW)
     assert (info.subject_kind, info.ticket_id, info.staff, info.service) == ("ticket", 12, "zhangmin", None)
 
 
-def test_a_level_outside_one_to_five_is_refused(db: str) -> None:
+def test_a_level_outside_one_to_five_is_refused(store_db: str) -> None:
     with pytest.raises(ValueError):
         record_rating("s6", "rest", None, 0, now=NOW)
 
 
-def test_a_reason_attaches_to_the_conversations_latest_rating(db: str) -> None:
+def test_a_reason_attaches_to_the_conversations_latest_rating(store_db: str) -> None:
     record_rating("s7", "socketio", "service:结婚登记", 4, now=NOW)
     latest = record_rating("s7", "socketio", "service:普通护照", 2, now=NOW + timedelta(minutes=1))
     record_rating("other", "socketio", "service:结婚登记", 1, now=NOW + timedelta(minutes=2))
@@ -178,7 +171,7 @@ def test_a_reason_attaches_to_the_conversations_latest_rating(db: str) -> None:
     assert add_reason("s7", "  ", now=NOW) is None
 
 
-def test_overdue_follow_ups_come_first(db: str) -> None:
+def test_overdue_follow_ups_come_first(store_db: str) -> None:
     early = record_rating("s8", "wechat", "service:普通护照", 1, now=NOW)
     later = record_rating("s9", "wechat", "service:普通护照", 2, now=NOW + timedelta(days=20))
     assert early.followup_due is not None and later.followup_due is not None
@@ -189,7 +182,7 @@ def test_overdue_follow_ups_come_first(db: str) -> None:
     assert not list_followups("open", today=early.followup_due)[1].overdue, "due today is not overdue yet"
 
 
-def test_closing_needs_a_note_and_happens_once(db: str) -> None:
+def test_closing_needs_a_note_and_happens_once(store_db: str) -> None:
     info = record_rating("s10", "socketio", "service:普通护照", 1, now=NOW)
     assert info.followup_id is not None
     with pytest.raises(NoteRequired) as refused:
@@ -208,7 +201,7 @@ def test_closing_needs_a_note_and_happens_once(db: str) -> None:
     assert done.closed_by == "zhangmin" and not done.overdue, "a closed follow-up is never overdue"
 
 
-def test_summary_per_item_and_per_staff_member(db: str) -> None:
+def test_summary_per_item_and_per_staff_member(store_db: str) -> None:
     for level in (5, 4, 3, 1):
         record_rating("s11", "socketio", "service:普通护照", level, now=NOW)
     record_rating("s12", "socketio", "ticket:3", 2, staff="zhangmin", now=NOW)

@@ -4,29 +4,17 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
-from typing import Iterator, List
+from typing import List
 
 import pytest
 
 from bot.workorders.store import WorkOrderError, file_order, find_number, format_number, order_for
-from tests.support.database import fresh_database, fresh_postgres_schema
 
 # 2026-11-27 15:59 UTC is 23:59 in 江州; a minute later it is the 28th there
 BEFORE_MIDNIGHT = datetime(2026, 11, 27, 15, 59, tzinfo=timezone.utc)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        with fresh_database(tmp_path / "orders.db") as url:
-            yield url
-    else:
-        with fresh_postgres_schema("orders") as url:
-            yield url
-
-
-def test_numbers_follow_the_citys_day(db: str) -> None:
+def test_numbers_follow_the_citys_day(store_db: str) -> None:
     first = file_order("socketio", "a", "投诉求助", "路灯坏了", now=BEFORE_MIDNIGHT)
     second = file_order("socketio", "b", "建言", "建议增开公交", now=BEFORE_MIDNIGHT + timedelta(seconds=30))
     next_day = file_order("wechat", "c", "咨询", "问个事", now=BEFORE_MIDNIGHT + timedelta(minutes=1))
@@ -35,7 +23,7 @@ def test_numbers_follow_the_citys_day(db: str) -> None:
     assert format_number(BEFORE_MIDNIGHT.date(), 12345) == "JZ20261127-12345"  # more than four digits when needed
 
 
-def test_orders_filed_at_the_same_moment_never_share_a_number(db: str) -> None:
+def test_orders_filed_at_the_same_moment_never_share_a_number(store_db: str) -> None:
     barrier = threading.Barrier(6)
     numbers: List[str] = []
 
@@ -51,7 +39,7 @@ def test_orders_filed_at_the_same_moment_never_share_a_number(db: str) -> None:
     assert sorted(numbers) == [f"JZ20261127-{i:04d}" for i in range(1, 7)]
 
 
-def test_only_the_filing_conversation_sees_the_order_and_views_are_masked(db: str) -> None:
+def test_only_the_filing_conversation_sees_the_order_and_views_are_masked(store_db: str) -> None:
     order = file_order("wechat", "openid-1", "投诉求助", "窗口人员让我打 13812345678 找他", phone="13912345678",
                        department="江州市城市管理局", confidence=0.91, respond_within=timedelta(days=1),
                        now=BEFORE_MIDNIGHT)
@@ -64,7 +52,7 @@ def test_only_the_filing_conversation_sees_the_order_and_views_are_masked(db: st
     assert view["due_at"] == (BEFORE_MIDNIGHT + timedelta(days=1)).isoformat()
 
 
-def test_bad_orders_are_refused(db: str) -> None:
+def test_bad_orders_are_refused(store_db: str) -> None:
     with pytest.raises(WorkOrderError, match="诉求类型"):
         file_order("rest", "x", "闲聊", "你好")
     with pytest.raises(WorkOrderError, match="发生了什么"):
