@@ -124,7 +124,8 @@ class ActionHandoff(Action):
 
 
 class ActionRespondComplaint(Action):
-    """A complaint is for a person: apologise, name the supervision line, and hand over."""
+    """Unhappiness with the service or the answers is for a person: apologise, name the supervision
+    line, point to a formal complaint (a work order), and hand over."""
 
     def name(self) -> str:
         return "action_respond_complaint"
@@ -134,7 +135,8 @@ class ActionRespondComplaint(Action):
         text = "很抱歉给您带来不好的体验，我为您转给人工客服处理"
         if item is not None and item["complaint_phone"] and item["complaint_phone"] != hotline():
             text += f"；「{item['name']}」的监督投诉电话是 {item['complaint_phone']}"
-        dispatcher.utter_message(text=text + "。")
+        # a formal complaint with a number and a time limit is a work order (actions/workorders.py)
+        dispatcher.utter_message(text=text + "。如需正式投诉、由承办部门限时答复，可以说「登记投诉」。")
         return [SlotSet("handoff_reason", "complaint"), FollowupAction("action_handoff")]
 
 

@@ -200,6 +200,15 @@ def order_for(number: str, channel: str, sender_id: str) -> Optional[WorkOrderIn
         return _info(row)
 
 
+def orders_of(channel: str, sender_id: str, limit: int = 5) -> List[WorkOrderInfo]:
+    """The latest orders filed by one conversation (same channel and sender), newest first: what a
+    resident who asks "我的工单怎么样了" without a number is shown."""
+    with session_scope() as session:
+        rows = session.execute(select(WorkOrder).where(WorkOrder.channel == channel, WorkOrder.sender_id == sender_id)
+                               .order_by(WorkOrder.id.desc()).limit(limit)).scalars()
+        return [_info(row) for row in rows]
+
+
 # the desk ----------------------------------------------------------------------------------------
 def get_order(order_id: int) -> Optional[WorkOrderInfo]:
     with session_scope() as session:
@@ -225,7 +234,7 @@ def require_order(order_id: int) -> WorkOrderInfo:
 class OrderFilter:
     """What the desk's list asks for; every field optional. ``department`` "" means no department."""
 
-    status: Optional[str] = None
+    status: Optional[str] = None  # one of STATUSES, or "open" (受理 and 办理中)
     department: Optional[str] = None
     category: Optional[str] = None
     triage: Optional[bool] = None  # True: the manual triage queue (no department yet)
@@ -236,8 +245,8 @@ class OrderFilter:
     q: Optional[str] = None  # a number, or words of the matter
 
     def check(self) -> None:
-        if self.status is not None and self.status not in STATUSES:
-            raise WorkOrderError(f"status 应为 {'、'.join(STATUSES)} 之一")
+        if self.status is not None and self.status not in (*STATUSES, "open"):
+            raise WorkOrderError(f"status 应为 {'、'.join(STATUSES)} 或 open")
         if self.category is not None and self.category not in CATEGORIES:
             raise WorkOrderError(f"category 应为 {'、'.join(CATEGORIES)} 之一")
         for value in (self.min_age_days, self.max_age_days):
@@ -260,7 +269,9 @@ def list_orders(where: Optional[OrderFilter] = None, *, limit: int = 200, offset
     where.check()
     now = now or utcnow()
     conditions: List[Any] = []
-    if where.status is not None:
+    if where.status == "open":
+        conditions.append(WorkOrder.status.in_(OPEN_STATUSES))
+    elif where.status is not None:
         conditions.append(WorkOrder.status == where.status)
     if where.department is not None:
         conditions.append(WorkOrder.department.is_(None) if where.department == "" else
@@ -288,7 +299,7 @@ def list_orders(where: Optional[OrderFilter] = None, *, limit: int = 200, offset
         else:
             escaped = where.q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             conditions.append(WorkOrder.what.like(f"%{escaped}%", escape="\\"))
-    oldest_first = where.status in OPEN_STATUSES or where.triage is True
+    oldest_first = where.status in (*OPEN_STATUSES, "open") or where.triage is True
     order = WorkOrder.id.asc() if oldest_first else WorkOrder.id.desc()
     limit = max(1, min(limit, MAX_LIST))
     with session_scope() as session:

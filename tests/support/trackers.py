@@ -7,8 +7,10 @@ the text in the parse data, as the NLU's RegistryEntities component puts it ther
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
+import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -21,7 +23,8 @@ DOMAIN: Dict[str, Any] = {
     } | {
         "aspect": {"type": "categorical", "mappings": [{"type": "from_intent", "intent": "ask_fee", "value": "fee"}]},
     },
-    "forms": {"callback_form": {"required_slots": ["callback_note", "callback_phone"]}},
+    # the forms as the assistant declares them (a form's validation action reads its required slots)
+    "forms": yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text(encoding="utf-8"))["forms"],
 }
 
 NO_VERDICT: Dict[str, Any] = {"outcome": "none", "candidates": []}
