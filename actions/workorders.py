@@ -51,8 +51,8 @@ _FIELD_WORDS = (("wo_what", ("描述", "内容", "问题", "情况", "事情", "
                 ("wo_place", ("地点", "地址", "位置", "地方", "哪里", "在哪")),
                 ("wo_district", ("区",)),
                 ("wo_when", ("时间", "什么时候", "日期", "时候")))
-_YES = frozenset({"提交", "确认", "确认无误", "无误", "确认提交", "确定", "好", "好的", "是", "是的", "对", "对的", "没问题", "可以", "行",
-                  "嗯", "ok", "yes"})
+_YES = frozenset({"提交", "确认", "确认无误", "无误", "确认提交", "确定", "好", "好的", "是", "是的", "对", "对的",
+                  "没问题", "可以", "行", "嗯", "ok", "yes"})
 
 
 def _words(text: str) -> str:
@@ -180,7 +180,7 @@ class ValidateWorkorderForm(FormValidationAction):
     def validate_wo_confirm(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                             domain: DomainDict) -> Dict[str, Any]:
         words = _words(str(value or ""))
-        if words in _YES or latest_intent(tracker) == "affirm" and not any(w in words for w in ("改", "错")):
+        if words in _YES or (latest_intent(tracker) == "affirm" and not any(w in words for w in ("改", "错"))):
             return {"wo_confirm": "yes"}
         field = next((slot for slot, names in _FIELD_WORDS if any(n in words for n in names)), None)
         if field == "wo_district" and tracker.get_slot("wo_category") == "建言":
@@ -231,7 +231,7 @@ class ActionAskWoConfirm(Action):
         if tracker.get_slot("wo_category") != "建言":
             buttons += [{"title": "修改地点", "payload": "修改地点"}, {"title": "修改时间", "payload": "修改时间"}]
         buttons.append({"title": "取消", "payload": "取消"})
-        dispatcher.utter_message(text="请核对要登记的内容：\n" + summary(tracker) + "\n无误请点「确认」。", buttons=buttons)
+        dispatcher.utter_message(text=f"请核对要登记的内容：\n{summary(tracker)}\n无误请点「确认」。", buttons=buttons)
         return []
 
 
@@ -259,7 +259,8 @@ class ActionSubmitWorkorder(Action):
                 phone=optional("wo_phone"))
         except Exception:
             logger.exception("could not file a work order")
-            dispatcher.utter_message(text=f"抱歉，工单没有登记成功，请稍后再试，或拨打 {hotline()} 政务服务便民热线反映。")
+            dispatcher.utter_message(text=f"抱歉，工单没有登记成功，请稍后再试，"
+                                          f"或拨打 {hotline()} 政务服务便民热线反映。")
             return clear
         dispatcher.utter_message(text=await asyncio.to_thread(filed_text, order))
         return clear
@@ -295,7 +296,8 @@ class ActionCheckWorkorder(Action):
         if number is None:
             mine = await asyncio.to_thread(store.orders_of, channel, tracker.sender_id)
             if not mine:
-                dispatcher.utter_message(text="请告诉我工单编号（形如 JZ20261127-0042）。只能查询在本对话中登记的工单。")
+                dispatcher.utter_message(text="请告诉我工单编号（形如 JZ20261127-0042）。"
+                                              "只能查询在本对话中登记的工单。")
                 return []
             if len(mine) == 1:
                 dispatcher.utter_message(text=status_text(mine[0]))
@@ -306,7 +308,8 @@ class ActionCheckWorkorder(Action):
             return []
         order = await asyncio.to_thread(store.order_for, number, channel, tracker.sender_id)
         if order is None:
-            dispatcher.utter_message(text=f"没有查到您登记的工单 {number}。为保护个人信息，只能查询在本对话中登记的工单；"
+            dispatcher.utter_message(text=f"没有查到您登记的工单 {number}。"
+                                          f"为保护个人信息，只能查询在本对话中登记的工单；"
                                           f"如在其他渠道反映，请拨打 {hotline()} 查询。")
             return []
         dispatcher.utter_message(text=status_text(order))
