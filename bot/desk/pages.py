@@ -25,7 +25,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 # The administrator console's pages, in the order of its navigation (one list for every page).
-ADMIN_NAV = (("/desk/", "工单"), ("/desk/followups", "差评整改"), ("/admin/registry", "办事指南"),
+ADMIN_NAV = (("/desk/", "工单"), ("/desk/workorders", "12345工单"), ("/desk/followups", "差评整改"),
+             ("/desk/workorders/stats", "工单统计"), ("/admin/registry", "办事指南"),
              ("/admin/registry/import", "表格导入导出"), ("/admin/faq", "常见问题"), ("/admin/audit", "修改记录"),
              ("/admin/users", "账号管理"))
 NAV_MARK = "<!-- admin-nav -->"

@@ -21,6 +21,8 @@ from bot.registry.admin_api import setup_registry_admin
 from bot.registry.sheet_api import setup_registry_sheets
 from bot.web.auth import setup_auth
 from bot.web.headers import SECURITY_HEADERS
+from bot.workorders.api import setup_workorders_api
+from bot.workorders.pages import setup_workorder_pages
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +53,8 @@ def create_app(rasa_url: str) -> web.Application:
     setup_desk_api(app)
     setup_ratings_api(app)
     setup_desk_pages(app)
+    setup_workorders_api(app)
+    setup_workorder_pages(app)
     setup_admin(app)
     setup_registry_admin(app)
     setup_registry_sheets(app)

@@ -1,8 +1,9 @@
 """Working an order at the desk: assign, change status, reply, re-route, reveal the phone number.
 
-Every change is one conditional UPDATE on the state the caller saw (like ``tickets.claim``): of two
-staff members changing the same order at once exactly one succeeds, the other gets a
-:class:`WorkOrderError` with status 409 saying what the order now is. Each change is written to the
+Every change is one conditional UPDATE on the state it read (like ``tickets.claim``), and a caller
+may pass ``seen``: the order's ``updated_at`` as the staff member saw it (the console always does).
+Of two staff members changing the same order from the same view exactly one succeeds; the other
+gets a :class:`WorkOrderError` with status 409 saying what the order now is. Each change is written to the
 order's history in the same transaction. Pushing the news to the resident is
 :mod:`bot.workorders.notify`'s job (the API calls it after the change is stored).
 
@@ -13,7 +14,7 @@ correction row for the next training of the router.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence
 
 from sqlalchemy import func, literal, select, update
@@ -49,6 +50,25 @@ def _log(session: Any, order_id: int, actor: str, action: str, detail: str, now:
                              created_at=now))
 
 
+def _current(order_id: int, seen: Optional[datetime]) -> WorkOrderInfo:
+    """The order as it is now; 409 when it changed since the caller's view (``seen``: its ``updated_at``)."""
+    current = require_order(order_id)
+    if seen is not None and current.updated_at != seen:
+        raise WorkOrderError(f"工单已被他人改动（现为「{current.status}」），请刷新后重试", 409)
+    return current
+
+
+def _unchanged(current: WorkOrderInfo) -> Any:
+    """The UPDATE's condition: the row is still as ``current`` read it."""
+    return (WorkOrder.id == current.id) & (WorkOrder.updated_at == current.updated_at)
+
+
+def _stamp(current: WorkOrderInfo, now: Optional[datetime]) -> datetime:
+    """The new ``updated_at``: later than the one read, even with a fixed clock, so it marks the change."""
+    now = now or utcnow()
+    return now if now > current.updated_at else current.updated_at + timedelta(microseconds=1)
+
+
 def _changed_meanwhile(order_id: int) -> WorkOrderError:
     current = require_order(order_id)
     return WorkOrderError(f"工单已被他人改动（现为「{current.status}」），请刷新后重试", 409)
@@ -65,7 +85,8 @@ def _one_line(value: Any, what: str, limit: int) -> str:
 
 def allowed_statuses(info: WorkOrderInfo) -> List[str]:
     """The statuses the order can move to now, in the order of :data:`STATUSES`."""
-    return [status for status in STATUSES if status in TRANSITIONS[info.status]]
+    return [status for status in STATUSES if status in TRANSITIONS[info.status]
+            and not (status == "办理中" and info.department is None)]
 
 
 def log_action(order_id: int, actor: str, action: str, detail: str = "", now: Optional[datetime] = None) -> None:
@@ -73,20 +94,18 @@ def log_action(order_id: int, actor: str, action: str, detail: str = "", now: Op
         _log(session, order_id, actor, action, detail, now or utcnow())
 
 
-def assign(order_id: int, to: Optional[str], actor: str, now: Optional[datetime] = None) -> WorkOrderInfo:
+def assign(order_id: int, to: Optional[str], actor: str, now: Optional[datetime] = None,
+           seen: Optional[datetime] = None) -> WorkOrderInfo:
     """Give the open order to ``to`` (the caller checked it is active staff); None takes it off anyone."""
-    current = require_order(order_id)
+    current = _current(order_id, seen)
     if not current.is_open:
         raise WorkOrderError(f"工单已{current.status}，不能再指派", 409)
     if to == current.assignee:
         return current
-    now = now or utcnow()
-    same_holder = (WorkOrder.assignee.is_(None) if current.assignee is None
-                   else WorkOrder.assignee == current.assignee)
+    now = _stamp(current, now)
     with session_scope() as session:
-        changed = session.execute(update(WorkOrder).where(
-            WorkOrder.id == order_id, WorkOrder.status.in_(OPEN_STATUSES), same_holder,
-        ).values(assignee=to, updated_at=now)).rowcount
+        changed = session.execute(update(WorkOrder).where(_unchanged(current))
+                                  .values(assignee=to, updated_at=now)).rowcount
         if changed:
             _log(session, order_id, actor, "assigned", f"指派给 {to}" if to else "取消指派", now)
     if not changed:
@@ -94,19 +113,26 @@ def assign(order_id: int, to: Optional[str], actor: str, now: Optional[datetime]
     return require_order(order_id)
 
 
-def change_status(order_id: int, to: str, actor: str, reason: Optional[str] = None,
-                  now: Optional[datetime] = None) -> WorkOrderInfo:
-    """Move the order along 受理 → 办理中 → 办结 (or to 退回 with ``reason``)."""
+def check_transition(current: WorkOrderInfo, to: str) -> None:
+    """400 for a status that does not exist, 409 for one the order cannot move to from where it is."""
     if to not in STATUSES:
         raise WorkOrderError(f"状态应为 {'、'.join(STATUSES)} 之一")
-    current = require_order(order_id)
     if to not in TRANSITIONS[current.status]:
         allowed = "、".join(allowed_statuses(current)) or "（无：已是最终状态）"
         raise WorkOrderError(f"工单现为「{current.status}」，不能改为「{to}」；可改为：{allowed}", 409)
+    if to == "办理中" and current.department is None:
+        raise WorkOrderError("工单还在待分派队列：请先分派承办部门", 409)
+
+
+def change_status(order_id: int, to: str, actor: str, reason: Optional[str] = None,
+                  now: Optional[datetime] = None, seen: Optional[datetime] = None) -> WorkOrderInfo:
+    """Move the order along 受理 → 办理中 → 办结 (or to 退回 with ``reason``)."""
+    current = _current(order_id, seen)
+    check_transition(current, to)
     reason = _one_line(reason, "退回原因", MAX_REASON) if to == "退回" else None
     if to == "办结" and not current.reply:
         raise WorkOrderError("请先答复居民，再办结工单", 409)
-    now = now or utcnow()
+    now = _stamp(current, now)
     values: Dict[str, Any] = {
         "status": to, "updated_at": now,
         "responded_at": func.coalesce(WorkOrder.responded_at, literal(now, UtcDateTime())),
@@ -116,8 +142,7 @@ def change_status(order_id: int, to: str, actor: str, reason: Optional[str] = No
     if reason:
         values["return_reason"] = mask_pii(reason)
     with session_scope() as session:
-        changed = session.execute(update(WorkOrder).where(
-            WorkOrder.id == order_id, WorkOrder.status == current.status).values(**values)).rowcount
+        changed = session.execute(update(WorkOrder).where(_unchanged(current)).values(**values)).rowcount
         if changed:
             detail = f"{current.status} → {to}" + (f"：{reason}" if reason else "")
             _log(session, order_id, actor, "status", detail, now)
@@ -138,7 +163,7 @@ def add_reply(order_id: int, author: str, text: Any, now: Optional[datetime] = N
     if not current.is_open:
         raise WorkOrderError(f"工单已{current.status}，不能再答复", 409)
     masked = mask_pii(text)
-    now = now or utcnow()
+    now = _stamp(current, now)
     with session_scope() as session:
         changed = session.execute(update(WorkOrder).where(
             WorkOrder.id == order_id, WorkOrder.status.in_(OPEN_STATUSES)).values(
@@ -154,7 +179,7 @@ def add_reply(order_id: int, author: str, text: Any, now: Optional[datetime] = N
 
 
 def reroute(order_id: int, department: Any, reason: Any, actor: str, known: Sequence[str] = (),
-            now: Optional[datetime] = None) -> WorkOrderInfo:
+            now: Optional[datetime] = None, seen: Optional[datetime] = None) -> WorkOrderInfo:
     """Send the order to ``department`` (one of ``known`` when that list is not empty), back to 受理.
 
     Kept as a correction: a ``triage`` one when the router had not decided (its best guess is the
@@ -164,20 +189,17 @@ def reroute(order_id: int, department: Any, reason: Any, actor: str, known: Sequ
     reason = _one_line(reason, "改派原因", MAX_REASON)
     if known and department not in known:
         raise WorkOrderError(f"未知的承办部门「{department}」")
-    current = require_order(order_id)
+    current = _current(order_id, seen)
     if not current.is_open:
         raise WorkOrderError(f"工单已{current.status}，不能再改派", 409)
     if department == current.department:
         raise WorkOrderError(f"工单已由「{department}」承办", 409)
     kind = "triage" if current.department is None else "reroute"
     old_label = current.department or current.suggested
-    now = now or utcnow()
-    same_department = (WorkOrder.department.is_(None) if current.department is None
-                       else WorkOrder.department == current.department)
+    now = _stamp(current, now)
     with session_scope() as session:
-        changed = session.execute(update(WorkOrder).where(
-            WorkOrder.id == order_id, WorkOrder.status.in_(OPEN_STATUSES), same_department,
-        ).values(department=department, triage=False, status="受理", updated_at=now)).rowcount
+        changed = session.execute(update(WorkOrder).where(_unchanged(current)).values(
+            department=department, triage=False, status="受理", updated_at=now)).rowcount
         if changed:
             session.add(RoutingCorrection(order_id=order_id, kind=kind, text=routing_text(current.what, current.place),
                                           old_label=old_label, new_label=department, reason=mask_pii(reason),

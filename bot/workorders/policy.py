@@ -86,7 +86,7 @@ class Policy:
     @classmethod
     def from_mapping(cls, data: Any, source: str = "policy") -> Policy:
         if not isinstance(data, dict) or not isinstance(data.get("categories"), dict):
-            raise PolicyError(f"{source}：缺少 categories（每类诉求的 first_response 和 handling）")
+            raise PolicyError(f"{source}：categories 缺少或格式不对：应列出每类诉求的 first_response 和 handling")
         given: Dict[str, Any] = data["categories"]
         unknown = [str(name) for name in given if name not in CATEGORIES]
         if unknown:
@@ -95,7 +95,7 @@ class Policy:
         for category in CATEGORIES:
             entry = given.get(category)
             if not isinstance(entry, dict):
-                raise PolicyError(f"{source}：缺少 categories.{category}（first_response 和 handling）")
+                raise PolicyError(f"{source}：categories.{category} 缺少或格式不对：应有 first_response 和 handling")
             first, handling = (_limit(entry.get(name), f"{source}：categories.{category}.{name}") for name in FIELDS)
             if first.unit == handling.unit and handling.amount < first.amount:
                 raise PolicyError(f"{source}：categories.{category}.handling（{handling.phrase}）"

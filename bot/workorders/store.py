@@ -263,8 +263,8 @@ def overdue_clause(now: datetime) -> Any:
 
 def list_orders(where: Optional[OrderFilter] = None, *, limit: int = 200, offset: int = 0,
                 now: Optional[datetime] = None) -> Tuple[List[WorkOrderInfo], int]:
-    """The orders matching ``where`` and how many there are in all. Open orders oldest first (a
-    queue); when the list holds closed ones too, newest first."""
+    """The orders matching ``where`` and how many there are in all. Open, triaged or overdue orders
+    oldest first (a queue); when the list may hold closed ones, newest first."""
     where = where or OrderFilter()
     where.check()
     now = now or utcnow()
@@ -299,7 +299,7 @@ def list_orders(where: Optional[OrderFilter] = None, *, limit: int = 200, offset
         else:
             escaped = where.q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             conditions.append(WorkOrder.what.like(f"%{escaped}%", escape="\\"))
-    oldest_first = where.status in (*OPEN_STATUSES, "open") or where.triage is True
+    oldest_first = where.status in (*OPEN_STATUSES, "open") or where.triage is True or where.overdue is True
     order = WorkOrder.id.asc() if oldest_first else WorkOrder.id.desc()
     limit = max(1, min(limit, MAX_LIST))
     with session_scope() as session:
