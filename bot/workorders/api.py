@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
 from aiohttp import web
@@ -94,6 +95,20 @@ def _number(value: Optional[str], name: str, cast: Any = float) -> Any:
         raise WorkOrderError(f"{name} 应为数字") from None
 
 
+def _seen(body: Dict[str, Any]) -> Optional[datetime]:
+    """``"version"``: the order's ``updated_at`` as the staff member saw it (a change since → 409)."""
+    value = body.get("version")
+    if value is None:
+        return None
+    try:
+        seen = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise WorkOrderError("version 应为工单的 updated_at（ISO 8601 时间）") from None
+    if seen.tzinfo is None:
+        raise WorkOrderError("version 应带时区，即工单的 updated_at 原样")
+    return seen.astimezone(timezone.utc)
+
+
 def known_departments() -> List[str]:
     """The active department router's classes and the departments orders already have."""
     classes: List[str] = []
@@ -171,7 +186,7 @@ def _rasa(request: web.Request) -> RasaApi:
 @requires("staff")
 @_guarded
 async def assign(request: web.Request) -> web.StreamResponse:
-    """``{"to": "username"}`` (or null: nobody)."""
+    """``{"to": "username", "version"?}`` (``to`` null: nobody)."""
     order = await _order(request)
     body = await _body(request)
     to = body.get("to")
@@ -182,15 +197,15 @@ async def assign(request: web.Request) -> web.StreamResponse:
         if to not in {u.username for u in await asyncio.to_thread(list_users) if u.active}:
             raise WorkOrderError("找不到该同事，或其账号已停用")
     user = current_user(request)
-    updated = await asyncio.to_thread(handling.assign, order.id, to, user.username)
+    updated = await asyncio.to_thread(handling.assign, order.id, to, user.username, None, _seen(body))
     return _json({"order": updated.to_json()})
 
 
 @requires("staff")
 @_guarded
 async def change_status(request: web.Request) -> web.StreamResponse:
-    """``{"status", "reason"?, "reply"?}``: 退回 needs a reason; 办结 needs an answer (given here or
-    before). The resident is told (not for 受理); the answer holds the recorded notice."""
+    """``{"status", "reason"?, "reply"?, "version"?}``: 退回 needs a reason; 办结 needs an answer (given
+    here or before). The resident is told (not for 受理); the answer holds the recorded notice."""
     order = await _order(request)
     body = await _body(request)
     status, reason, reply = body.get("status"), body.get("reason"), body.get("reply")
@@ -201,11 +216,16 @@ async def change_status(request: web.Request) -> web.StreamResponse:
         raise WorkOrderError("reason 应为文字")
     if reply is not None and (status != "办结" or not isinstance(reply, str)):
         raise WorkOrderError("reply 只能随「办结」一起提交，且应为文字")
+    seen = _seen(body)
+    if seen is not None and seen != order.updated_at:
+        raise WorkOrderError(f"工单已被他人改动（现为「{order.status}」），请刷新后重试", 409)
     handling.check_transition(order, status)  # before storing a reply that comes with it
     if reply is not None and reply.strip():
         order = await asyncio.to_thread(handling.add_reply, order.id, user.username, reply)
+        seen = order.updated_at if seen is not None else None  # the reply is this staff member's own change
     try:
-        updated = await asyncio.to_thread(handling.change_status, order.id, status, user.username, reason)
+        updated = await asyncio.to_thread(handling.change_status, order.id, status, user.username, reason, None,
+                                          seen)
     except WorkOrderError:
         if reply is not None and reply.strip():  # the answer is stored: it still reaches the resident
             await notify.push(_rasa(request), order, notify.reply_text(order), "reply", user.username)
@@ -230,13 +250,14 @@ async def reply(request: web.Request) -> web.StreamResponse:
 @requires("staff")
 @_guarded
 async def reroute(request: web.Request) -> web.StreamResponse:
-    """``{"department", "reason"}``: to another department (or out of the triage queue), kept as a correction."""
+    """``{"department", "reason", "version"?}``: to another department (or out of the triage queue),
+    kept as a correction."""
     order = await _order(request)
     body = await _body(request)
     user = current_user(request)
     known = await asyncio.to_thread(known_departments)
     updated = await asyncio.to_thread(handling.reroute, order.id, body.get("department"), body.get("reason"),
-                                      user.username, known)
+                                      user.username, known, None, _seen(body))
     return _json({"order": updated.to_json()})
 
 

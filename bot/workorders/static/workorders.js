@@ -237,12 +237,18 @@
     return Promise.all([refreshDetail(), load()]);
   }
 
+  // every change carries the version the staff member saw: a colleague's change meanwhile → 409
   function post(path, body, done, button) {
+    body.version = order.updated_at;
     if (button) { button.disabled = true; }
     return D.api("POST", "/desk/api/workorders/" + encodeURIComponent(order.id) + path, body)
       .then(function (data) { return afterChange(data, done).then(function () { return data; }); })
       .then(function (data) { if (button) { button.disabled = false; } return data; },
-        function (err) { if (button) { button.disabled = false; } throw err; });
+        function (err) {
+          if (button) { button.disabled = false; }
+          if (err && err.status === 409) { refreshDetail(); load(); }  // show what the order is now
+          throw err;
+        });
   }
 
   function openStatus(status, button) {
@@ -265,7 +271,7 @@
 
   function submitStatus(event) {
     event.preventDefault();
-    var body = { status: pendingStatus };
+    var body = { status: pendingStatus, version: order.updated_at };
     if (pendingStatus === "退回") {
       body.reason = $("status-reason").value.trim();
       if (!body.reason) { $("status-error").textContent = "请填写退回原因"; return; }
