@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.config import get_settings
 from bot.registry.export import export_registry
 from bot.registry.importer import import_registry
+from bot.registry.life_events import load_life_events
 from bot.registry.schema import RegistryError
 from bot.registry.seed import load_seed
 from bot.registry.sheet_cli import register_sheet_commands
@@ -54,6 +55,9 @@ def _import(args: argparse.Namespace) -> int:
         return 1
     print(f"已导入 {report.items} 个事项（新增 {report.created}，更新 {report.updated}，未变 {report.unchanged}），"
           f"{report.locations} 个办理地点")
+    if report.life_events and report.life_events.events:
+        le = report.life_events
+        print(f"已导入 {le.events} 个一件事（新增 {le.created}，更新 {le.updated}，未变 {le.unchanged}）")
     if report.skipped_deleted:
         print(f"跳过 {len(report.skipped_deleted)} 个已在管理后台删除的事项（仍为已删除，需要时在后台恢复）："
               f"{'、'.join(report.skipped_deleted)}")
@@ -68,12 +72,14 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    directory = args.dir or get_settings().registry_dir
     try:
-        locations, items = load_seed(args.dir or get_settings().registry_dir)
+        locations, items = load_seed(directory)
+        events = load_life_events(directory, items)
     except RegistryError as exc:
         print(exc, file=sys.stderr)
         return 1
-    print(f"校验通过：{len(items)} 个事项，{len(locations)} 个办理地点")
+    print(f"校验通过：{len(items)} 个事项，{len(locations)} 个办理地点，{len(events)} 个一件事")
     return 0
 
 

@@ -18,6 +18,7 @@ from pypinyin import lazy_pinyin
 from sqlalchemy.orm import Session
 
 from bot.db import session_scope
+from bot.registry.life_events import export_life_events
 from bot.registry.models import Location, Material, ServiceItem
 from bot.registry.repository import RegistryRepository
 
@@ -88,7 +89,9 @@ def export_registry(directory: Path, session: Optional[Session] = None) -> int:
                 "items": [export_item(i) for i in items]}
         _write(directory / "items" / f"{slug}.yaml", data)
     count = sum(len(v) for v in groups.values())
-    logger.info("registry export: %s items, %s locations to %s", count, len(locations), directory)
+    events = export_life_events(directory, session)
+    logger.info("registry export: %s items, %s locations, %s life events to %s", count, len(locations), events,
+                directory)
     return count
 
 

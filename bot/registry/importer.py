@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from bot.audit.log import cli_actor, record
 from bot.db import session_scope
 from bot.registry.export import export_item
+from bot.registry.life_events import LifeEventReport, load_life_events, upsert_life_events
 from bot.registry.models import Location, Material, ServiceItem, Situation, Step
 from bot.registry.repository import RegistryRepository
 from bot.registry.schema import Problem
@@ -42,15 +43,25 @@ class ImportReport:
     # codes of items deleted in the console: an import leaves them deleted and unchanged (restoring
     # one is the console's 恢复, which the audit log records); they are named here and in the log
     skipped_deleted: List[str] = field(default_factory=list)
+    # life events (一件事, data/registry/life_events.yaml; bot/registry/life_events.py)
+    life_events: Optional[LifeEventReport] = None
 
 
 def import_registry(directory: Path, session: Optional[Session] = None, actor: Optional[str] = None) -> ImportReport:
     """Validate then upsert everything in ``directory``; raises RegistryError before any write."""
     locations, items = load_seed(directory)
+    events = load_life_events(directory, items)
     if session is None:
         with session_scope() as own:
-            return upsert(own, locations, items, actor or cli_actor())
-    return upsert(session, locations, items, actor or cli_actor())
+            return _upsert_all(own, locations, items, events, actor or cli_actor())
+    return _upsert_all(session, locations, items, events, actor or cli_actor())
+
+
+def _upsert_all(session: Session, locations: List[Dict[str, Any]], items: List[Dict[str, Any]],
+                events: List[Dict[str, Any]], actor: str) -> ImportReport:
+    report = upsert(session, locations, items, actor)
+    report.life_events = upsert_life_events(session, events, actor)
+    return report
 
 
 def audit_dict(value: Any) -> Any:

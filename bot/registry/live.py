@@ -17,6 +17,7 @@ from bot.db import session_scope
 from bot.hours.halls import HallInfo
 from bot.live import PerDatabase, Refreshing
 from bot.registry.calibration import Calibration
+from bot.registry.life_events import LifeEventView, life_event_views
 from bot.registry.repository import RegistryRepository
 from bot.registry.resolver import ItemRecord, Resolver, load_variants, records_from_items
 from bot.registry.views import ItemView, views_by_name
@@ -34,6 +35,7 @@ class Snapshot:
     districts: Tuple[str, ...]
     items: Dict[str, ItemView] = field(default_factory=dict)  # by canonical name
     halls: Tuple[HallInfo, ...] = ()  # every service centre: city level first, then the districts
+    life_events: Dict[str, LifeEventView] = field(default_factory=dict)  # 一件事 by code
 
 
 def _fingerprint(url: Optional[str] = None) -> str:
@@ -50,7 +52,8 @@ def load_snapshot(url: Optional[str] = None) -> Snapshot:
             hours=dict(loc.hours or {}), hours_note=loc.hours_note or "", source=loc.source or "",
             updated=loc.updated)) for loc in repo.locations()]
         return Snapshot(tuple(records_from_items(items)), tuple(repo.districts()), views_by_name(items),
-                        tuple(info for *_key, info in sorted(halls, key=lambda t: (t[0], t[1]))))
+                        tuple(info for *_key, info in sorted(halls, key=lambda t: (t[0], t[1]))),
+                        life_event_views(session))
 
 
 def load_records() -> Tuple[List[ItemRecord], List[str]]:

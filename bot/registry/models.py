@@ -152,4 +152,53 @@ class Step(Base):
     item = relationship("ServiceItem", back_populates="steps")
 
 
-__all__ = ["Location", "Material", "ServiceItem", "Situation", "Step", "item_locations"]
+class LifeEvent(Base):
+    """A life event (一件事一次办): items a resident needs for one thing in life, applied for together.
+
+    Members are items only (an event never contains an event), in the order they are done.
+    """
+
+    __tablename__ = "registry_life_event"
+
+    id = Column(Integer, primary_key=True)
+    code = Column(String(64), unique=True, nullable=False)
+    name = Column(String(100), nullable=False)
+    aliases: List[str] = Column(JSON, nullable=False, default=list)  # colloquial names (生孩子, 刚退休)
+    description = Column(Text, nullable=False)
+    online_url = Column(String(300), nullable=False)  # the joint entry (一件事 专区)
+    total_visits = Column(Integer, nullable=False)  # 到现场次数 when applied for together
+    total_days = Column(Integer, nullable=False)  # working days for the whole event
+    time_note = Column(String(300), default="")
+    basis = Column(Text, nullable=False)  # which list or document bundles these items
+    source = Column(String(200), nullable=False)
+    updated = Column(Date, nullable=False)
+
+    members = relationship("LifeEventMember", back_populates="event", cascade="all, delete-orphan",
+                           order_by="LifeEventMember.position")
+
+
+class LifeEventMember(Base):
+    """One item of a life event, with when it applies (``optional`` / ``condition``) and what it yields."""
+
+    __tablename__ = "registry_life_event_member"
+    __table_args__ = (UniqueConstraint("event_id", "item_id"),)
+
+    id = Column(Integer, primary_key=True)
+    event_id = Column(ForeignKey("registry_life_event.id", ondelete="CASCADE"), nullable=False)
+    # items are only ever soft-deleted, so a member keeps its item row
+    item_id = Column(ForeignKey("registry_item.id", ondelete="RESTRICT"), nullable=False)
+    position = Column(Integer, nullable=False, default=0)
+    label = Column(String(50), default="")  # short name in the checklist ("医保参保")
+    optional = Column(Boolean, nullable=False, default=False)  # the resident may leave it out
+    condition = Column(String(200), default="")  # only for some residents ("母亲参加职工生育保险的")
+    situations: List[str] = Column(JSON, nullable=False, default=list)  # the item's situations that apply; [] = all
+    where = Column(String(200), default="")  # where it is done when not at the item's centres (出生医院)
+    produces: List[str] = Column(JSON, nullable=False, default=list)  # materials this step yields (出生医学证明)
+    note = Column(String(300), default="")
+
+    event = relationship("LifeEvent", back_populates="members")
+    item = relationship("ServiceItem")
+
+
+__all__ = ["LifeEvent", "LifeEventMember", "Location", "Material", "ServiceItem", "Situation", "Step",
+           "item_locations"]

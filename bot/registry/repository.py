@@ -14,11 +14,12 @@ from sqlalchemy.sql import Select
 
 from bot.audit.models import AuditEntry
 from bot.db import session_scope
-from bot.registry.models import Location, Material, ServiceItem
+from bot.registry.models import LifeEvent, LifeEventMember, Location, Material, ServiceItem
 
 logger = logging.getLogger(__name__)
 
 REGISTRY_ENTITY = "registry_item"  # the audit log's entity of a service item (key: its code)
+LIFE_EVENT_ENTITY = "registry_life_event"  # ... of a life event (一件事, key: its code)
 
 _ITEM_LOAD = (
     selectinload(ServiceItem.situations),
@@ -82,8 +83,22 @@ class RegistryRepository:
                    func.max(ServiceItem.id))
         ).one()
         last_change = self.session.scalar(
-            select(func.max(AuditEntry.id)).where(AuditEntry.entity == REGISTRY_ENTITY))
-        return f"{count}:{deleted}:{latest}:{last_id}:{last_change}"
+            select(func.max(AuditEntry.id)).where(AuditEntry.entity.in_((REGISTRY_ENTITY, LIFE_EVENT_ENTITY))))
+        events, events_latest = self.session.execute(
+            select(func.count(LifeEvent.id), func.max(LifeEvent.updated))).one()
+        return f"{count}:{deleted}:{latest}:{last_id}:{last_change}:{events}:{events_latest}"
+
+    # life events (一件事) ---------------------------------------------------
+    def life_events(self) -> List[LifeEvent]:
+        """Every life event with its members and each member's item row."""
+        query = select(LifeEvent).options(
+            selectinload(LifeEvent.members).selectinload(LifeEventMember.item)).order_by(LifeEvent.code)
+        return list(self.session.scalars(query))
+
+    def life_event_by_code(self, code: str) -> Optional[LifeEvent]:
+        query = select(LifeEvent).options(
+            selectinload(LifeEvent.members).selectinload(LifeEventMember.item)).where(LifeEvent.code == code)
+        return self.session.scalars(query).first()
 
     # locations -------------------------------------------------------------
     def locations(self, district: Optional[str] = None) -> List[Location]:
