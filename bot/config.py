@@ -38,10 +38,27 @@ class Settings:
     city: str
     followup_working_days: int = 15  # FOLLOWUP_WORKING_DAYS: working days a staff member has to follow up a 差评
     desk_cookie_secure: bool = False  # DESK_COOKIE_SECURE=1 behind HTTPS: the session cookie is sent over TLS only
+    # TRACKER_DB_URL: Rasa's conversation store (bot.tracking); default beside a SQLite DATABASE_URL,
+    # the same database otherwise
+    tracker_db_url: str = ""
+    retention_days: int = 180  # RETENTION_DAYS: python -m bot privacy purge deletes personal data older than this
+    # RATE_LIMIT_BURST / RATE_LIMIT_PER_MINUTE: messages one sender may send at once, and refilled per minute
+    rate_limit_burst: int = 20
+    rate_limit_per_minute: float = 30.0
     secrets: dict = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:  # secrets must never reach a log line
         return f"Settings(database_url={mask_url(self.database_url)!r}, city={self.city!r})"
+
+
+def default_tracker_db_url(database_url: str) -> str:
+    """Conversations beside a SQLite application database (``var/assistant.db`` →
+    ``var/assistant.trackers.db``: a test database gets its own), in the same database otherwise."""
+    prefix = "sqlite:///"
+    if database_url.startswith(prefix) and database_url != prefix + ":memory:":
+        path = Path(database_url[len(prefix):])
+        return f"{prefix}{path.with_name(path.stem + '.trackers.db')}"
+    return database_url
 
 
 def mask_url(url: str) -> str:
@@ -57,8 +74,9 @@ def mask_url(url: str) -> str:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     var = PROJECT_ROOT / "var"
+    database_url = _env("DATABASE_URL", f"sqlite:///{var / 'assistant.db'}")
     return Settings(
-        database_url=_env("DATABASE_URL", f"sqlite:///{var / 'assistant.db'}"),
+        database_url=database_url,
         registry_dir=Path(_env("REGISTRY_DIR", str(PROJECT_ROOT / "data" / "registry"))),
         opendata_dir=Path(_env("OPENDATA_DIR", str(PROJECT_ROOT / "data" / "opendata"))),
         portal_file=Path(_env("PORTAL_FILE", str(PROJECT_ROOT / "data" / "opendata" / "portal.yml"))),
@@ -73,6 +91,10 @@ def get_settings() -> Settings:
         city=_env("CITY_NAME", "江州市"),
         followup_working_days=int(_env("FOLLOWUP_WORKING_DAYS", "15")),
         desk_cookie_secure=_env("DESK_COOKIE_SECURE", "0") == "1",
+        tracker_db_url=_env("TRACKER_DB_URL", default_tracker_db_url(database_url)),
+        retention_days=int(_env("RETENTION_DAYS", "180")),
+        rate_limit_burst=int(_env("RATE_LIMIT_BURST", "20")),
+        rate_limit_per_minute=float(_env("RATE_LIMIT_PER_MINUTE", "30")),
         secrets={
             "wechat_token": os.environ.get("WECHAT_TOKEN", ""),
             "wechat_secret": os.environ.get("WECHAT_SECRET", ""),
