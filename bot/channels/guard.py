@@ -1,18 +1,23 @@
-"""Guards applied to text typed by residents before it reaches Rasa.
+"""Guards applied to residents' messages before they reach Rasa: what the text may do, and how often.
 
 Rasa reads a message starting with "/" as an intent (``/restart``, ``/handoff{...}``), so a
 resident could trigger any intent, slot or action by typing it.  Every channel passes the
 resident's text through :func:`escape_user_text`; payloads that come from the bot's own
-buttons are not escaped because the bot chose them.
+buttons are not escaped because the bot chose them. Every channel also admits each message
+through its :class:`SenderRateGuard` (a token bucket per sender).
 """
 from __future__ import annotations
 
 import json
 import logging
 import re
-from typing import Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
+from bot.channels.ratelimit import RateLimiter, make_rate_limiter
 from bot.intents import button_intents
+
+if TYPE_CHECKING:
+    from rasa.core.channels.channel import UserMessage
 
 logger = logging.getLogger(__name__)
 
@@ -64,3 +69,31 @@ def guard_message(text: Any, metadata: Optional[Dict[str, Any]]) -> str:
     if isinstance(metadata, dict) and metadata.get("button") is True and is_allowed_button(text):
         return text.strip()
     return escape_user_text(text)
+
+
+TOO_FAST = "您发送得太快了，请稍等几秒再试。"
+
+
+class SenderRateGuard:
+    """Per-sender rate limit of one channel: a flood from one sender gets :data:`TOO_FAST` instead
+    of a turn, everyone else is unaffected. Each channel instance holds one (Rasa makes one per
+    channel per process); the buckets are in memory, or in Redis when ``REDIS_URL`` is set."""
+
+    def __init__(self, limiter: Optional[RateLimiter] = None) -> None:
+        self.limiter = limiter or make_rate_limiter()
+
+    async def admit(self, message: UserMessage) -> bool:
+        """True: hand the message on. False: refused, and the sender was told in their channel."""
+        key = f"{message.input_channel or '?'}:{message.sender_id or ''}"
+        try:
+            allowed = await self.limiter.allow(key)
+        except Exception:  # the limiter's store is down: answering beats refusing everyone
+            logger.exception("rate limiter unavailable: the message is let through")
+            return True
+        if allowed:
+            return True
+        logger.warning("rate limit: a message from %s on %s refused", (message.sender_id or "?")[:6] + "…",
+                       message.input_channel)
+        if message.output_channel is not None:
+            await message.output_channel.send_text_message(message.sender_id, TOO_FAST)
+        return False

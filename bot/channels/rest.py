@@ -10,7 +10,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.guard import guard_message
+from bot.channels.guard import SenderRateGuard, guard_message
 from bot.channels.handoff import deliver
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,11 @@ class GuardedRestInput(RestInput):
         return str(req.json["sender"])  # checked by the blueprint's middleware
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        rate = SenderRateGuard()
+
         async def guarded(message: UserMessage) -> Any:
+            if not await rate.admit(message):  # too many too fast: told so, no turn
+                return None
             message.text = guard_message(message.text, message.metadata)
             return await deliver(message, on_new_message)
 

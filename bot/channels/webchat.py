@@ -13,7 +13,7 @@ from typing import Any, Awaitable, Callable, Dict, Optional
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 
-from bot.channels.guard import guard_message
+from bot.channels.guard import SenderRateGuard, guard_message
 from bot.channels.handoff import deliver
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,11 @@ class WebChatInput(SocketIOInput):
         return WebChatOutput(self.sio, self.bot_message_evt) if self.sio is not None else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> SocketBlueprint:
+        rate = SenderRateGuard()
+
         async def guarded(message: UserMessage) -> Any:
+            if not await rate.admit(message):  # too many too fast: told so, no turn
+                return None
             message.text = guard_message(message.text, message.metadata)
             return await deliver(message, on_new_message)
 

@@ -19,7 +19,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.guard import escape_user_text
+from bot.channels.guard import SenderRateGuard, escape_user_text
 from bot.channels.handoff import deliver
 from bot.channels.wechat import repository, texts
 from bot.channels.wechat.api import WeChatApiClient
@@ -75,6 +75,7 @@ class WeChatInput(InputChannel):
         self.crypto: Optional[MessageCrypto] = None
         self.api: Optional[WeChatApiClient] = None
         self.dedup: Optional[DedupStore] = None
+        self.rate: Optional[SenderRateGuard] = None
         self._tasks: Set[asyncio.Task[Any]] = set()
         if not self.config.enabled:
             logger.info("WeChat channel is off: WECHAT_TOKEN is not set")
@@ -88,6 +89,7 @@ class WeChatInput(InputChannel):
         else:
             logger.warning("WeChat channel: no WECHAT_APPID/WECHAT_SECRET, late answers cannot be pushed")
         self.dedup = dedup or make_dedup_store(get_settings().redis_url, self.config.dedup_ttl)
+        self.rate = SenderRateGuard()
         logger.info(
             "WeChat channel on (appid=%s, safe mode %s, api %s)",
             self.config.appid or "-", "available" if self.crypto else "off", self.config.api_base,
@@ -290,6 +292,8 @@ class WeChatInput(InputChannel):
 
     async def _guarded(self, on_new_message: OnNewMessage, user_message: UserMessage) -> bool:
         try:
+            if self.rate is not None and not await self.rate.admit(user_message):
+                return True  # too many too fast: the collector holds the notice, sent as the reply
             await deliver(user_message, on_new_message)
             return True
         except Exception:
