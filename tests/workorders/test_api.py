@@ -1,5 +1,5 @@
-"""The work-order API on a real aiohttp server on 127.0.0.1 (tests/desk/console.py) with a private
-database and a fake of Rasa's HTTP API (tests/workorders/fake_rasa.py): roles, CSRF, the whole
+"""The work-order API on a real aiohttp server on 127.0.0.1 with a private database and a fake of
+Rasa's HTTP API (the ``console`` fixture, tests/workorders/conftest.py): roles, CSRF, the whole
 handling of an order, and bad input.
 
 Bad input tried: no session, a staff account on the admin routes, a missing and a wrong CSRF token,
@@ -14,61 +14,26 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import Any, Dict, Iterator, Tuple
+from typing import Any, Dict
 
 import pytest
 import requests
-from aiohttp import web
 
 from bot.workorders.store import WorkOrderInfo, file_order
-from tests.desk.console import ConsoleServer
-from tests.support.database import fresh_database
 from tests.support.desk import DeskClient, new_staff
-from tests.workorders.fake_rasa import FakeRasa
+from tests.workorders.console import Console
 
-TOKEN = "rasa-token"
 KNOWN = "江州市城市管理局"
 
 
-def _app(rasa_url: str) -> web.Application:
-    from bot.desk.api import setup_desk_api
-    from bot.desk.pages import setup_desk_pages
-    from bot.desk.rasa_api import RasaApi
-    from bot.web.auth import setup_auth
-    from bot.workorders.api import setup_workorders_api
-    from bot.workorders.pages import setup_workorder_pages
-
-    app = web.Application(client_max_size=64 * 1024)  # as the page server
-    setup_auth(app)
-    setup_desk_api(app, RasaApi(base_url=rasa_url, token=TOKEN))
-    setup_desk_pages(app)
-    setup_workorders_api(app)
-    setup_workorder_pages(app)
-    return app
+@pytest.fixture(scope="module")
+def staff(console: Console) -> DeskClient:
+    return DeskClient(console.url, new_staff("staff", "李明"))
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[ConsoleServer, FakeRasa]]:
-    """Page server + fake Rasa on a private database; no trained router (an empty model directory)."""
-    with pytest.MonkeyPatch.context() as patch, \
-            fresh_database(tmp_path_factory.mktemp("workorder-api") / "api.db"):
-        patch.setattr("bot.routing.store.DEFAULT_ROOT", tmp_path_factory.mktemp("no-models"))
-        rasa = FakeRasa(token=TOKEN).start()
-        try:
-            with ConsoleServer(_app(rasa.url)) as server:
-                yield server, rasa
-        finally:
-            rasa.stop()
-
-
-@pytest.fixture(scope="module")
-def staff(stack: Tuple[ConsoleServer, FakeRasa]) -> DeskClient:
-    return DeskClient(stack[0].url, new_staff("staff", "李明"))
-
-
-@pytest.fixture(scope="module")
-def admin(stack: Tuple[ConsoleServer, FakeRasa]) -> DeskClient:
-    return DeskClient(stack[0].url, new_staff("admin", "王主任"))
+def admin(console: Console) -> DeskClient:
+    return DeskClient(console.url, new_staff("admin", "王主任"))
 
 
 def _order(channel: str = "socketio", sender: str = "web-1", department: str = KNOWN, **kwargs: Any) -> WorkOrderInfo:
@@ -82,30 +47,29 @@ def _ok(response: requests.Response, status: int = 200) -> Dict[str, Any]:
     return dict(response.json())
 
 
-def test_visitors_staff_and_csrf(stack: Tuple[ConsoleServer, FakeRasa], staff: DeskClient) -> None:
-    server, _ = stack
+def test_visitors_staff_and_csrf(console: Console, staff: DeskClient) -> None:
     order = _order()
     base = f"/desk/api/workorders/{order.id}"
     anonymous = requests.Session()
     for method, path in [("GET", "/desk/api/workorders"), ("GET", base), ("GET", "/desk/api/workorders/meta"),
                          ("POST", base + "/status"), ("POST", base + "/reply"), ("POST", base + "/reveal-phone"),
                          ("GET", "/desk/api/workorders/stats"), ("GET", "/desk/api/workorders/corrections.csv")]:
-        answer = anonymous.request(method, server.url + path, json={}, timeout=10)
+        answer = anonymous.request(method, console.url + path, json={}, timeout=10)
         assert answer.status_code == 401 and answer.json() == {"error": "请先登录"}, (method, path)
     for path in ("/desk/api/workorders/stats", "/desk/api/workorders/corrections.csv"):
         assert staff.get(path).status_code == 403
-    assert staff.http.get(server.url + "/desk/workorders/stats", timeout=10).status_code == 403
+    assert staff.http.get(console.url + "/desk/workorders/stats", timeout=10).status_code == 403
     assert staff.post(base + "/status", {"status": "办理中"}, csrf="").status_code == 403
     assert staff.post(base + "/status", {"status": "办理中"}, csrf="forged").status_code == 403
-    page = staff.http.get(server.url + "/desk/workorders", timeout=10)
+    page = staff.http.get(console.url + "/desk/workorders", timeout=10)
     assert page.status_code == 200 and "default-src 'self'" in page.headers["Content-Security-Policy"]
     assert "<script>" not in page.text and " style=" not in page.text  # nothing inline
-    assert staff.http.get(server.url + "/desk/workorders/static/workorders.js", timeout=10).status_code == 200
-    assert staff.http.get(server.url + "/desk/workorders/static/..%2Fapi.py", timeout=10).status_code == 404
+    assert staff.http.get(console.url + "/desk/workorders/static/workorders.js", timeout=10).status_code == 200
+    assert staff.http.get(console.url + "/desk/workorders/static/..%2Fapi.py", timeout=10).status_code == 404
 
 
-def test_a_triaged_order_from_routing_to_closing(stack: Tuple[ConsoleServer, FakeRasa], staff: DeskClient) -> None:
-    _, rasa = stack
+def test_a_triaged_order_from_routing_to_closing(console: Console, staff: DeskClient) -> None:
+    rasa = console.rasa
     order = _order(department="", sender="web-flow", phone="13812345678")
     rasa.resident_wrote("web-flow", "socketio")
     listed = _ok(staff.get("/desk/api/workorders", triage="1", status="open"))
@@ -143,8 +107,8 @@ def test_a_triaged_order_from_routing_to_closing(stack: Tuple[ConsoleServer, Fak
     assert all(n["delivered"] for n in detail["notices"]) and len(detail["notices"]) == 2
 
 
-def test_a_rest_order_is_answered_but_not_pushed(stack: Tuple[ConsoleServer, FakeRasa], staff: DeskClient) -> None:
-    _, rasa = stack
+def test_a_rest_order_is_answered_but_not_pushed(console: Console, staff: DeskClient) -> None:
+    rasa = console.rasa
     order = _order(channel="rest", sender="rest-1")
     before = len(rasa.appended)
     detail = _ok(staff.get(f"/desk/api/workorders/{order.id}"))
@@ -155,18 +119,17 @@ def test_a_rest_order_is_answered_but_not_pushed(stack: Tuple[ConsoleServer, Fak
     assert len(rasa.appended) == before
 
 
-def test_bad_requests(stack: Tuple[ConsoleServer, FakeRasa], staff: DeskClient) -> None:
-    server, _ = stack
+def test_bad_requests(console: Console, staff: DeskClient) -> None:
     order = _order(sender="web-bad")
     path = f"/desk/api/workorders/{order.id}"
     for ref in (str(order.id + 10_000), "JZ20200101-9999", "abc", "1;DROP TABLE work_order", "99999999999999"):
         answer = staff.get(f"/desk/api/workorders/{ref}")
         assert answer.status_code == 404 and answer.json() == {"error": "工单不存在"}, ref
     assert staff.post(f"/desk/api/workorders/{order.id + 10_000}/status", {"status": "办理中"}).status_code == 404
-    raw = staff.http.post(server.url + path + "/status", data=b"{not json", timeout=10,
+    raw = staff.http.post(console.url + path + "/status", data=b"{not json", timeout=10,
                           headers={"X-CSRF-Token": staff.csrf, "Content-Type": "application/json"})
     assert raw.status_code == 400 and raw.json() == {"error": "请求体应为 JSON 对象"}
-    array = staff.http.post(server.url + path + "/reply", json=["text"], timeout=10,
+    array = staff.http.post(console.url + path + "/reply", json=["text"], timeout=10,
                             headers={"X-CSRF-Token": staff.csrf})
     assert array.status_code == 400
     assert _ok(staff.post(path + "/status", {"status": "已完成"}), 400)["error"].startswith("状态应为")
@@ -184,7 +147,7 @@ def test_bad_requests(stack: Tuple[ConsoleServer, FakeRasa], staff: DeskClient) 
     assert too_big.status_code == 413
 
 
-def test_assign_reveal_and_filters(stack: Tuple[ConsoleServer, FakeRasa], staff: DeskClient) -> None:
+def test_assign_reveal_and_filters(console: Console, staff: DeskClient) -> None:
     colleague = new_staff("staff", "赵六")
     order = _order(sender="web-assign", phone="13912345678", what="建议在滨江公园增设公厕")
     path = f"/desk/api/workorders/{order.id}"
@@ -202,7 +165,7 @@ def test_assign_reveal_and_filters(stack: Tuple[ConsoleServer, FakeRasa], staff:
     assert [o["id"] for o in found["orders"]] == [order.id]
 
 
-def test_statistics_and_the_corrections_export_for_admins(stack: Tuple[ConsoleServer, FakeRasa], staff: DeskClient,
+def test_statistics_and_the_corrections_export_for_admins(console: Console, staff: DeskClient,
                                                           admin: DeskClient) -> None:
     _order(sender="web-bus", department="江州市交通运输局")  # no trained router: the departments in use are known
     order = _order(sender="web-stats", what="=1+1 公交站牌被小广告贴满")
@@ -223,7 +186,7 @@ def test_statistics_and_the_corrections_export_for_admins(stack: Tuple[ConsoleSe
     assert page.status_code == 200 and 'href="/desk/workorders/stats" aria-current="page"' in page.text
 
 
-def test_a_trained_router_names_the_departments(stack: Tuple[ConsoleServer, FakeRasa], staff: DeskClient,
+def test_a_trained_router_names_the_departments(console: Console, staff: DeskClient,
                                                 tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "models"
     version = root / "department" / "20261127-120000"

@@ -70,27 +70,27 @@
   function row(o) {
     var tr = el("tr", "wo-row-item" + (o.overdue ? " overdue" : "") + (String(o.id) === String(selectedId) ? " selected" : ""));
     tr.dataset.id = o.id;
-    var first = el("td");
+    var first = el("td", "nowrap");
     var open = el("button", "link-button wo-open", o.number);
     open.type = "button";
     open.setAttribute("aria-label", "打开工单 " + o.number);
     open.addEventListener("click", function () { select(o.id); });
     first.appendChild(open);
     tr.appendChild(first);
-    tr.appendChild(el("td", "", o.category));
-    tr.appendChild(el("td", "wo-what-cell", shorten(o.what, 60)));
+    tr.appendChild(el("td", "nowrap col-category", o.category));
+    tr.appendChild(el("td", "col-what", shorten(o.what, 50)));
     var dept = el("td", "", o.department || "待分派");
     if (!o.department) {
       dept.className = "wo-triage";
       if (o.suggested) { dept.appendChild(el("span", "muted wo-suggest", "建议：" + o.suggested)); }
     }
     tr.appendChild(dept);
-    tr.appendChild(el("td", "", o.status));
-    tr.appendChild(el("td", "", D.dateTime(o.created_at)));
+    tr.appendChild(el("td", "nowrap", o.status));
+    tr.appendChild(el("td", "col-created", D.dateTime(o.created_at)));
     var due = el("td", "due", deadline(o));
     if (o.overdue) { due.appendChild(el("span", "overdue-label", "已逾期")); }
     tr.appendChild(due);
-    tr.appendChild(el("td", "", o.assignee ? staffName(o.assignee) : "—"));
+    tr.appendChild(el("td", "col-assignee", o.assignee ? staffName(o.assignee) : "—"));
     return tr;
   }
 
@@ -213,6 +213,9 @@
 
   function select(id) {
     selectedId = id;
+    if (window.matchMedia("(max-width: 1023px)").matches) {  // the detail is under the list: bring it into view
+      window.setTimeout(function () { $("detail").scrollIntoView({ block: "start" }); }, 300);
+    }
     Array.prototype.forEach.call(document.querySelectorAll("#order-rows tr"), function (tr) {
       tr.classList.toggle("selected", tr.dataset.id === String(id));
     });
@@ -315,6 +318,7 @@
     ["all", "triage", "mine"].forEach(function (v) { $("view-" + v).addEventListener("click", function () { setView(v); }); });
     $("reveal-phone").addEventListener("click", function () {
       var button = $("reveal-phone");
+      if (!window.confirm("显示完整联系电话？查看会记入该工单的办理记录。")) { return; }
       button.disabled = true;
       D.api("POST", "/desk/api/workorders/" + encodeURIComponent(order.id) + "/reveal-phone").then(function (data) {
         $("d-phone").textContent = data.phone;
