@@ -1,7 +1,9 @@
 """The web chat channel: Rasa's Socket.IO channel with the resident-text guard.
 
 Socket.IO keeps a connection per browser, so the server can push messages at any time
-(late answers, and staff replies once the handoff desk exists).
+(late answers, staff replies, work-order updates). With several Rasa replicas (``REDIS_URL`` set)
+the browser's socket lives on one of them while a push may be sent by any: python-socketio's
+Redis client manager then carries every emit to the replica that holds the socket.
 """
 from __future__ import annotations
 
@@ -12,13 +14,28 @@ from typing import Any, Awaitable, Callable, Dict, Optional
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from socketio import AsyncRedisManager, AsyncServer  # type: ignore[import-untyped]
 
 from bot.channels.guard import SenderRateGuard, guard_message
 from bot.channels.handoff import deliver
+from bot.config import get_settings
 
 logger = logging.getLogger(__name__)
 
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+REDIS_CHANNEL = "assistant-webchat"  # the pub/sub channel every replica's client manager listens on
+
+
+def share_sockets_through_redis(sio: AsyncServer, redis_url: str) -> AsyncRedisManager:
+    """Give Rasa's Socket.IO server (created without a client manager) python-socketio's Redis
+    manager: an emit to a session's room on any replica reaches the replica where the browser is
+    connected. Done before the server takes its first connection, which is when the manager starts
+    listening; a replica with no connection of its own still publishes."""
+    manager = AsyncRedisManager(redis_url, channel=REDIS_CHANNEL)
+    manager.set_server(sio)
+    sio.manager = manager
+    sio.manager_initialized = False
+    return manager
 
 
 class WebChatOutput(SocketIOOutput):
@@ -54,6 +71,10 @@ class WebChatInput(SocketIOInput):
 
         blueprint = super().blueprint(guarded)
         sio = self.sio
+        redis_url = get_settings().redis_url
+        if redis_url:
+            share_sockets_through_redis(sio, redis_url)
+            logger.info("web chat: pushes reach every replica's sockets through redis")
 
         # Rasa 3.6 calls python-socketio's enter_room without awaiting it (a coroutine since
         # python-socketio 5.x), so the browser never joined its session's room and no bot message
