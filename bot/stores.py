@@ -15,6 +15,7 @@ import bot.faq.models  # the FAQ knowledge base (常见问题库)
 import bot.opendata.models  # open-data cache and sync log
 import bot.ratings.models  # 好差评 ratings and 差评 follow-ups (整改)
 import bot.registry.models  # the service registry
+import bot.review.models  # the review queue's decisions and the messages they handled
 import bot.workorders.models  # noqa: F401  12345-style work orders
 from bot import db
 

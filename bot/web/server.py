@@ -12,13 +12,16 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.admin.users import setup_admin
+from bot.analytics.api import setup_analytics
 from bot.config import PROJECT_ROOT
 from bot.desk.api import setup_desk_api
 from bot.desk.pages import setup_desk_pages
 from bot.faq.api import setup_faq_admin
+from bot.nlu_admin.api import setup_nlu_admin
 from bot.ratings.api import setup_ratings_api
 from bot.registry.admin_api import setup_registry_admin
 from bot.registry.sheet_api import setup_registry_sheets
+from bot.review.api import setup_review
 from bot.web.auth import setup_auth
 from bot.web.headers import SECURITY_HEADERS
 from bot.workorders.api import setup_workorders_api
@@ -59,6 +62,9 @@ def create_app(rasa_url: str) -> web.Application:
     setup_registry_admin(app)
     setup_registry_sheets(app)
     setup_faq_admin(app)
+    setup_nlu_admin(app)
+    setup_review(app)
+    setup_analytics(app)
     app.router.add_get("/", index)
     app.router.add_get("/vendor/socket.io.min.js", socket_io)
     app.router.add_static("/static/", STATIC, show_index=False)
