@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from bot.db import session_scope
 from bot.workorders.models import CATEGORIES, OPEN_STATUSES, STATUSES, RoutingCorrection, WorkOrder
@@ -77,35 +76,34 @@ def router_accuracy(days: Optional[int] = None, now: Optional[datetime] = None) 
     now = now or utcnow()
     since = _since(days, now)
     window = [WorkOrder.created_at >= since] if since else []
+    rerouted_order = select(RoutingCorrection.id).where(RoutingCorrection.order_id == WorkOrder.id,
+                                                        RoutingCorrection.kind == "reroute").exists()
+    # the first staff routing of each triaged order: was the router's guess right?
+    first_triage = (select(func.min(RoutingCorrection.id)).where(RoutingCorrection.kind == "triage")
+                    .group_by(RoutingCorrection.order_id).scalar_subquery())
     with session_scope() as session:
-        rerouted_ids = set(session.execute(select(RoutingCorrection.order_id)
-                                           .where(RoutingCorrection.kind == "reroute")).scalars())
-        auto = session.execute(select(WorkOrder.id, WorkOrder.auto_department)
-                               .where(WorkOrder.auto_department.is_not(None), *window)).all()
+        per = session.execute(
+            select(WorkOrder.auto_department, func.count(WorkOrder.id),
+                   func.sum(case((rerouted_order, 1), else_=0)))
+            .where(WorkOrder.auto_department.is_not(None), *window).group_by(WorkOrder.auto_department)).all()
         triaged = int(session.execute(select(func.count(WorkOrder.id))
                                       .where(WorkOrder.auto_department.is_(None), *window)).scalar_one())
         waiting = int(session.execute(select(func.count(WorkOrder.id)).where(
             WorkOrder.department.is_(None), WorkOrder.status.in_(OPEN_STATUSES), *window)).scalar_one())
-        # the first staff routing of each triaged order: was the router's guess right?
-        firsts = session.execute(
-            select(RoutingCorrection.order_id, RoutingCorrection.old_label, RoutingCorrection.new_label)
+        decided, right = session.execute(
+            select(func.count(RoutingCorrection.id),
+                   func.sum(case((RoutingCorrection.old_label == RoutingCorrection.new_label, 1), else_=0)))
             .join(WorkOrder, WorkOrder.id == RoutingCorrection.order_id)
-            .where(RoutingCorrection.kind == "triage", *window).order_by(RoutingCorrection.id)).all()
-    per: Dict[str, Dict[str, int]] = defaultdict(lambda: {"routed": 0, "rerouted": 0})
-    for order_id, department in auto:
-        per[department]["routed"] += 1
-        per[department]["rerouted"] += 1 if order_id in rerouted_ids else 0
-    seen: Dict[int, bool] = {}
-    for order_id, old, new in firsts:
-        seen.setdefault(order_id, old == new)
-    routed = len(auto)
-    rerouted = sum(row["rerouted"] for row in per.values())
-    per_department = [{"department": name, "routed": row["routed"], "rerouted": row["rerouted"],
-                       "accuracy": _ratio(row["routed"] - row["rerouted"], row["routed"])}
-                      for name, row in sorted(per.items(), key=lambda item: (-item[1]["routed"], item[0]))]
+            .where(RoutingCorrection.id.in_(first_triage), *window)).one()
+    rows = sorted(((str(name), int(n), int(moved or 0)) for name, n, moved in per), key=lambda r: (-r[1], r[0]))
+    per_department = [{"department": name, "routed": n, "rerouted": moved, "accuracy": _ratio(n - moved, n)}
+                      for name, n, moved in rows]
+    routed = sum(n for _name, n, _moved in rows)
+    rerouted = sum(moved for _name, _n, moved in rows)
+    decided, right = int(decided or 0), int(right or 0)
     return {"auto_routed": routed, "rerouted": rerouted, "accuracy": _ratio(routed - rerouted, routed),
-            "triaged": triaged, "triage_waiting": waiting, "triage_decided": len(seen),
-            "triage_guess_right": sum(seen.values()), "triage_guess_accuracy": _ratio(sum(seen.values()), len(seen)),
+            "triaged": triaged, "triage_waiting": waiting, "triage_decided": decided,
+            "triage_guess_right": right, "triage_guess_accuracy": _ratio(right, decided),
             "per_department": per_department, "days": days}
 
 

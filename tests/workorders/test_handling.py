@@ -136,14 +136,18 @@ def test_triage_routing_and_re_routing_are_kept_as_corrections(store_db: str) ->
     auto = _file("公交车司机态度恶劣", department="江州市城市管理局")
     handling.reroute(auto.id, "江州市交通运输局", "公交归交通局", "li", known)
     _file("垃圾桶满了没人清", department="江州市城市管理局")  # routed by the router, never corrected
+    guessed = _file("路边井盖松动", department="", suggested="江州市城市管理局", now=T0 + DAY)
+    handling.reroute(guessed.id, "江州市城市管理局", "建议正确", "li", known)  # the router's guess was right
 
     rows = list(csv.reader(io.StringIO(stats.corrections_csv().lstrip("\ufeff"))))
     assert rows[0] == ["诉求内容", "承办部门"]
     assert rows[1:] == [["小区门口有人摆摊 =HYPERLINK(\"x\") 占道 东湖区解放路12号", "江州市城市管理局"],
-                        ["公交车司机态度恶劣", "江州市交通运输局"]]  # the latest routing of each order
+                        ["公交车司机态度恶劣", "江州市交通运输局"],
+                        ["路边井盖松动", "江州市城市管理局"]]  # the latest routing of each order
     accuracy = stats.router_accuracy()
     assert (accuracy["auto_routed"], accuracy["rerouted"], accuracy["accuracy"]) == (2, 1, 0.5)
-    assert (accuracy["triaged"], accuracy["triage_decided"], accuracy["triage_guess_right"]) == (1, 1, 0)
+    assert (accuracy["triaged"], accuracy["triage_decided"], accuracy["triage_guess_right"]) == (2, 2, 1)
+    assert stats.router_accuracy(days=1, now=T0 + DAY + timedelta(hours=1))["triage_decided"] == 1  # only the recent
     assert accuracy["per_department"] == [{"department": "江州市城市管理局", "routed": 2, "rerouted": 1,
                                            "accuracy": 0.5}]
 

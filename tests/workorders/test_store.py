@@ -8,7 +8,7 @@ from typing import List
 
 import pytest
 
-from bot.workorders.store import WorkOrderError, file_order, find_number, format_number, order_for
+from bot.workorders.store import WorkOrderError, file_order, find_number, format_number, order_for, orders_of
 
 # 2026-11-27 15:59 UTC is 23:59 in 江州; a minute later it is the 28th there
 BEFORE_MIDNIGHT = datetime(2026, 11, 27, 15, 59, tzinfo=timezone.utc)
@@ -64,3 +64,11 @@ def test_numbers_are_found_in_what_residents_type() -> None:
     assert find_number("jz20261127-0042进度") == "JZ20261127-0042"
     assert find_number("ＪＺ２０２６１１２７－００４２") == "JZ20261127-0042"
     assert find_number("工单号是 20261127-0042") is None
+
+
+def test_a_conversation_sees_only_its_own_latest_orders(store_db: str) -> None:
+    mine = [file_order("wechat", "openid-1", "投诉求助", f"第{i}件", now=BEFORE_MIDNIGHT) for i in range(7)]
+    file_order("wechat", "openid-2", "投诉求助", "别人的", now=BEFORE_MIDNIGHT)
+    file_order("socketio", "openid-1", "投诉求助", "同一 id 的另一渠道", now=BEFORE_MIDNIGHT)
+    assert [o.number for o in orders_of("wechat", "openid-1")] == [o.number for o in mine[::-1][:5]]
+    assert orders_of("wechat", "nobody") == []
