@@ -117,6 +117,10 @@ def known_departments() -> List[str]:
     return sorted(set(classes) | set(departments_in_use()))
 
 
+def _rasa(request: web.Request) -> RasaApi:
+    return request.app[RASA_KEY]
+
+
 # reading -------------------------------------------------------------------------------------------
 @requires("staff")
 @_guarded
@@ -166,7 +170,8 @@ async def meta(request: web.Request) -> web.StreamResponse:
 @requires("staff")
 @_guarded
 async def detail(request: web.Request) -> web.StreamResponse:
-    """One order with its history, replies, pushes to the resident and routing corrections."""
+    """One order with its history, replies, pushes to the resident and routing corrections, and why a
+    push would not reach the resident now (``push_refusal``, asked of Rasa; None for closed orders)."""
     order = await _order(request)
     data = order.to_json()
     data["history"] = await asyncio.to_thread(handling.history, order.id)
@@ -175,14 +180,11 @@ async def detail(request: web.Request) -> web.StreamResponse:
     data["corrections"] = await asyncio.to_thread(handling.corrections, order.id)
     data["allowed_statuses"] = handling.allowed_statuses(order)
     data["can_push"] = order.channel in notify.PUSH_CHANNELS
+    data["push_refusal"] = await notify.push_refusal(_rasa(request), order) if order.is_open else None
     return _json(data)
 
 
 # changing ------------------------------------------------------------------------------------------
-def _rasa(request: web.Request) -> RasaApi:
-    return request.app[RASA_KEY]
-
-
 @requires("staff")
 @_guarded
 async def assign(request: web.Request) -> web.StreamResponse:

@@ -81,6 +81,17 @@ def refusal(order: WorkOrderInfo, tracker: Dict[str, Any], now: datetime) -> Opt
     return None
 
 
+async def push_refusal(rasa: RasaApi, order: WorkOrderInfo, now: Optional[datetime] = None) -> Optional[str]:
+    """Why a push to the order's resident would not be delivered now (for the desk, before it tries)."""
+    if order.channel not in PUSH_CHANNELS:
+        return refusal(order, {}, now or utcnow())
+    try:
+        tracker = await rasa.tracker(order.sender_id)
+    except RasaUnavailable as exc:
+        return str(exc)
+    return refusal(order, tracker, now or utcnow())
+
+
 async def push(rasa: RasaApi, order: WorkOrderInfo, text: str, kind: str, actor: str,
                now: Optional[datetime] = None) -> Dict[str, Any]:
     """Push ``text`` (``kind``: status | reply) to the order's resident; the recorded notice

@@ -78,7 +78,7 @@ def test_a_triaged_order_from_routing_to_closing(console: Console, staff: DeskCl
     assert row["department"] is None and row["suggested"] == KNOWN and row["phone"] == "138****5678"
     path = f"/desk/api/workorders/{order.number}"  # by number as well as by id
     detail = _ok(staff.get(path))
-    assert detail["allowed_statuses"] == ["退回"] and detail["can_push"] is True
+    assert detail["allowed_statuses"] == ["退回"] and detail["can_push"] is True and detail["push_refusal"] is None
     assert _ok(staff.post(path + "/reroute", {"department": KNOWN}), 400)["error"] == "请填写改派原因"
     assert "未知的承办部门" in _ok(staff.post(path + "/reroute", {"department": "火星局", "reason": "x"}), 400)["error"]
     routed = _ok(staff.post(path + "/reroute", {"department": KNOWN, "reason": "路灯归城管",
@@ -112,7 +112,7 @@ def test_a_rest_order_is_answered_but_not_pushed(console: Console, staff: DeskCl
     order = _order(channel="rest", sender="rest-1")
     before = len(rasa.appended)
     detail = _ok(staff.get(f"/desk/api/workorders/{order.id}"))
-    assert detail["can_push"] is False
+    assert detail["can_push"] is False and "REST" in detail["push_refusal"]
     answer = _ok(staff.post(f"/desk/api/workorders/{order.id}/reply", {"text": "已转交街道处理"}))
     assert answer["order"]["reply"] == "已转交街道处理"
     assert answer["notice"]["delivered"] is False and "REST" in answer["notice"]["reason"]
@@ -122,6 +122,7 @@ def test_a_rest_order_is_answered_but_not_pushed(console: Console, staff: DeskCl
 def test_bad_requests(console: Console, staff: DeskClient) -> None:
     order = _order(sender="web-bad")
     path = f"/desk/api/workorders/{order.id}"
+    assert "找不到居民的会话" in _ok(staff.get(path))["push_refusal"]  # Rasa has no such conversation
     for ref in (str(order.id + 10_000), "JZ20200101-9999", "abc", "1;DROP TABLE work_order", "99999999999999"):
         answer = staff.get(f"/desk/api/workorders/{ref}")
         assert answer.status_code == 404 and answer.json() == {"error": "工单不存在"}, ref

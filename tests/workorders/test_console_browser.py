@@ -49,6 +49,7 @@ def test_staff_work_an_order_from_triage_to_closing(console: Console, new_page: 
     expect(page.locator("#d-what")).to_have_text("小区门口<b>夜市</b>占道经营，垃圾满地")  # text, not markup
     expect(page.locator("#d-department")).to_have_text("待分派")
     expect(page.locator("#d-phone")).to_have_text("138****5678")
+    expect(page.locator("#push-note")).to_be_hidden()  # the resident's page can receive pushes
 
     expect(page.locator("#reroute-to")).to_have_value(CITY)  # the router's guess, preselected
     page.fill("#reroute-reason", "夜市占道归城管")

@@ -199,8 +199,8 @@
     (meta.staff || []).forEach(function (s) {
       assignTo.appendChild(option(s.username, s.display_name ? s.display_name + "（" + s.username + "）" : s.username, s.username === o.assignee));
     });
-    $("push-note").hidden = o.can_push;
-    $("push-note").textContent = o.can_push ? "" : "居民通过 REST 接口提交，答复无法推送，只能由居民凭工单号查询。";
+    $("push-note").hidden = !o.push_refusal;
+    $("push-note").textContent = o.push_refusal ? "答复会保存，但现在无法推送给居民：" + o.push_refusal : "";
 
     logList("d-replies", o.replies, function (r) { return entry(r.at, staffName(r.author) + (r.department ? " · " + r.department : ""), r.text); });
     logList("d-notices", o.notices, function (n) {
