@@ -39,6 +39,7 @@ KINDS = ("居民身份证", "居民户口簿", "结婚证", "离婚证", "出生
 SHORT_FORMS = (("身份证", "居民身份证"), ("户口本", "居民户口簿"), ("户口簿", "居民户口簿"), ("社保卡", "社会保障卡"))
 JOINERS = ("或", "及", "和", "与", "、", "/")
 MAX_HOLDER = 8
+PAPERLESS = ("免提交", "电子证照")  # submit modes (bot/registry/schema.py SUBMIT_MODES) that need no paper
 # "父或母的江州市居住证": the city at the end of the holder says which city's document, not whose
 PLACE_RE = re.compile(r"(?:^|(?<=的))(?:本市|[\u4e00-\u9fff]{2,3}市)$")
 
@@ -108,6 +109,11 @@ class MergedMaterial:
     def produced(self) -> bool:
         """Every step that needs it gets it from an earlier step."""
         return not self.to_bring
+
+    @property
+    def shared(self) -> bool:
+        """No step needs it handed in: every department gets it by data sharing (免提交)."""
+        return bool(self.to_bring) and all(how(n.material) == "免提交" for n in self.to_bring)
 
     @property
     def conditional(self) -> bool:
@@ -199,10 +205,10 @@ def _step_materials(step: Step) -> List[Tuple[MaterialView, Optional[SituationVi
 
 
 def how(material: MaterialView) -> str:
-    """How a material is handed in, as the resident is told: the registry's delivery mode when it
-    has one (免提交 / 电子证照 / 纸质 …), else its form."""
-    delivery = str(getattr(material, "delivery", "") or "")
-    return delivery or material.form or "原件"
+    """How a material is handed in, as the resident is told: 免提交 (the department gets it by data
+    sharing), 电子证照 (an electronic licence is enough), else its paper form (原件 / 复印件 …)."""
+    submit = str(getattr(material, "submit", "") or "")
+    return submit if submit in PAPERLESS else material.form or "原件"
 
 
 def group_by_how(needs: Sequence[Need]) -> List[Tuple[str, List[Need]]]:

@@ -12,7 +12,7 @@ from bot.channels.wechat.render import MAX_TEXT_BYTES, split_text
 from bot.registry.checklist import Checklist, MergedMaterial, Need, Step, group_by_how
 from bot.registry.views import LocationView, where_to_go
 
-HOW_PHRASES = {"电子证照": "电子证照即可", "免提交": "免提交（部门间共享）"}
+HOW_PHRASES = {"电子证照": "可出示电子证照", "免提交": "免提交"}
 ALL_DISTRICTS = 6  # an item handled at this many district centres or more is "各区政务服务中心"
 
 
@@ -71,13 +71,17 @@ def _step_line(step: Step) -> str:
 # -- materials -----------------------------------------------------------------------------------
 
 def _materials(checklist: Checklist) -> str:
-    always = [m for m in checklist.materials if not m.produced and not m.conditional]
-    sometimes = [m for m in checklist.materials if not m.produced and m.conditional]
+    brought = [m for m in checklist.materials if not m.produced and not m.shared]
+    always = [m for m in brought if not m.conditional]
+    sometimes = [m for m in brought if m.conditional]
+    shared = [m for m in checklist.materials if m.shared]
     produced = [m for m in checklist.materials if m.produced]
     lines = ["准备材料（同一份材料只准备一次）："]
     lines += [f"{i}. {_material_line(m, checklist)}" for i, m in enumerate(always, 1)] or ["无需另备材料。"]
     if sometimes:
         lines += ["", "按情况另备（条件见上面的办理顺序）："] + [f"· {_material_line(m, checklist)}" for m in sometimes]
+    if shared:
+        lines += ["", f"以下 {len(shared)} 项无需提交，部门间共享获取："] + [f"· {_shared_line(m)}" for m in shared]
     if produced:
         lines += ["", "前面步骤办出、不用另备的："] + [f"· {_produced_line(m, checklist)}" for m in produced]
     return "\n".join(lines)
@@ -95,15 +99,20 @@ def _material_line(material: MergedMaterial, checklist: Checklist) -> str:
     groups = group_by_how(needs)
     if len(groups) == 1:
         (way, group), = groups
-        body = f"{_phrase(way)}；{_labels(group)}需要"
+        body = f"{_phrase(way)}；{_labels(group)} 需要"
     else:
         body = "；".join(f"{_phrase(way)}（{_labels(group)}）" for way, group in groups)
     made = _made_by(material, checklist)
     return f"{head}：{body}" + (f"；{made}" if made else "")
 
 
+def _shared_line(material: MergedMaterial) -> str:
+    holders = _unique(n.holder for n in material.to_bring if n.holder)
+    return material.name + (f"（{'、'.join(holders)}）" if holders else "") + f"：{_labels(material.to_bring)}"
+
+
 def _produced_line(material: MergedMaterial, checklist: Checklist) -> str:
-    return f"{material.name}：{_made_by(material, checklist)}，{_labels(material.needs)}用"
+    return f"{material.name}：{_made_by(material, checklist)}，{_labels(material.needs)} 用"
 
 
 def _made_by(material: MergedMaterial, checklist: Checklist) -> str:
@@ -115,14 +124,14 @@ def _made_by(material: MergedMaterial, checklist: Checklist) -> str:
 
 
 def _labels(needs: Sequence[Need]) -> str:
-    """Step names, each once, in step order, with the situations that need it (a step's own
-    condition is in the steps list, next to its name)."""
+    """Step names, each once, in step order, with the situations that need it ("出生登记·非婚生育";
+    a step's own condition is in the steps list, next to its name)."""
     seen: Dict[str, List[str]] = {}
     for need in sorted(needs, key=lambda n: n.step):
         conditions = seen.setdefault(need.label, [])
         if need.situation and need.situation not in conditions:
             conditions.append(need.situation)
-    return "、".join(f"{label}（{'/'.join(c)}）" if c else label for label, c in seen.items())
+    return "、".join(f"{label}·{'/'.join(c)}" if c else label for label, c in seen.items())
 
 
 def _phrase(way: str) -> str:
