@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Sequence, Tuple
 
+from bot.registry.legal import refs_text
 from bot.registry.seed import load_seed
 
 Entry = Tuple[str, str, str]  # question, answer, department
@@ -58,7 +59,7 @@ class _Gen:
         yield "conditions", (f"{n}的申请条件是什么？", f"{n}的申请条件：{item['conditions']}{s}", dept)
         yield "audience", (f"{n}面向哪些申请对象？", f"{n}的服务对象：{'、'.join(item['audience'])}。{s}", dept)
         if item.get("legal_basis"):
-            yield "basis", (f"{n}的设定依据是什么？", f"{n}的设定依据：{item['legal_basis']}{s}", dept)
+            yield "basis", (f"{n}的设定依据是什么？", f"{n}的设定依据：{refs_text(item['legal_basis'])}{s}", dept)
         yield "appointment", (f"{n}是否需要提前预约？", f"{n}{'需要' if item['appointment'] else '不需要'}提前预约"
                               f"{'，可在江州政务服务网或服务中心预约' if item['appointment'] else ''}。{s}", dept)
         yield "delivery", (f"{n}的办理结果能否快递送达？", f"{n}{'支持' if item['express_delivery'] else '不支持'}"

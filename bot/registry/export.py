@@ -30,14 +30,15 @@ HEADER = "# 江州市（虚构示例城市）政务服务事项 — 示例数据
 def export_item(item: ServiceItem) -> Dict[str, Any]:
     """The seed-format dict of one item (used by export and change detection)."""
     def mat(m: Material) -> Dict[str, Any]:
-        return {"name": m.name, "form": m.form, "copies": m.copies, "required": m.required,
+        return {"name": m.name, "form": m.form, "submit": m.submit, "copies": m.copies, "required": m.required,
                 "origin": m.origin, "note": m.note}
 
     district_codes = sorted(loc.code for loc in item.locations)
     return {
         "code": item.code, "name": item.name, "aliases": list(item.aliases or []),
         "keywords": list(item.keywords or []), "category": item.category,
-        "item_type": item.item_type, "agency": item.agency, "level": item.level, "legal_basis": item.legal_basis,
+        "item_type": item.item_type, "agency": item.agency, "level": item.level,
+        "legal_basis": [dict(r) for r in item.legal_basis or []],
         "audience": list(item.audience), "conditions": item.conditions,
         "legal_limit_days": item.legal_limit_days, "promised_limit_days": item.promised_limit_days,
         "limit_note": item.limit_note, "manual_review": item.manual_review or "",

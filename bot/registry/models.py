@@ -4,12 +4,40 @@ Lists that are only ever read whole (aliases, audience, hours) are stored as JSO
 """
 from __future__ import annotations
 
-from typing import List
+from typing import Any, Dict, List, Optional, Sequence
 
-from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import relationship
 
 from bot.db import Base, UtcDateTime
+from bot.registry.legal import refs_from_stored, stored
+
+
+class LegalBasis(TypeDecorator):
+    """An item's legal basis, records like ``{"law": "《居住证暂行条例》", "article": "第十条"}``
+    (bot/registry/legal.py), kept as JSON in the TEXT column the first version held free text in:
+    older rows are read by parsing that text, so no migration is needed."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[Sequence[Dict[str, Any]]], dialect: Any) -> Optional[str]:
+        return stored(value)
+
+    def process_result_value(self, value: Optional[str], dialect: Any) -> List[Dict[str, str]]:
+        return refs_from_stored(value)
 
 item_locations = Table(
     "registry_item_location",
@@ -58,7 +86,8 @@ class ServiceItem(Base):
     item_type = Column(String(50), nullable=False)  # 行政许可 / 行政确认 / 公共服务 ...
     agency = Column(String(200), nullable=False)  # 实施主体
     level = Column(String(50), nullable=False, default="区级")  # 行使层级
-    legal_basis = Column(Text, default="")  # 设定依据
+    # 设定依据: [{"law", "article", "doc_no", "version", "effective", "note"}], at least one law
+    legal_basis: List[Dict[str, str]] = Column(LegalBasis, default=list)
     audience: List[str] = Column(JSON, nullable=False)  # 自然人 / 企业法人 / ...
     conditions = Column(Text, nullable=False)  # 受理条件
     legal_limit_days = Column(Integer)  # 法定办结时限 (working days); None = not set by law
@@ -67,7 +96,7 @@ class ServiceItem(Base):
     # 需人工核实: why the answer depends on facts only staff can check; the bot then hands over
     manual_review = Column(String(300), default="")
     fee = Column(String(300), nullable=False)  # 收费标准, "不收费" when free
-    fee_basis = Column(String(300), default="")
+    fee_basis = Column(String(300), default="")  # 收费依据, also why a free item is free
     online_url = Column(String(300), default="")
     online_depth = Column(String(50), default="")  # 全程网办 / 网上预审 / 仅线下
     appointment = Column(Boolean, default=False)
@@ -126,7 +155,10 @@ class Material(Base):
     item_id = Column(ForeignKey("registry_item.id", ondelete="CASCADE"), nullable=False)
     situation_id = Column(ForeignKey("registry_situation.id", ondelete="CASCADE"))
     name = Column(String(200), nullable=False)
-    form = Column(String(50), nullable=False)  # 原件 / 复印件 / 原件及复印件 / 电子证照
+    form = Column(String(50), nullable=False)  # 原件 / 复印件 / 原件及复印件 (the paper kind)
+    # 提交方式: 纸质 / 电子证照 (an electronic licence is accepted) / 免提交 (obtained by data sharing);
+    # NULL only in rows written before the column existed, read as 纸质
+    submit = Column(String(20))
     copies = Column(Integer, nullable=False, default=1)
     required = Column(Boolean, nullable=False, default=True)  # False = 容缺受理
     origin = Column(String(50), default="申请人自备")  # 申请人自备 / 部门核发

@@ -9,7 +9,13 @@ from typing import Any, Dict, List, Optional
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 PERIOD_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
 HOUR_KEYS = ("weekday", "saturday", "sunday", "holiday")
-MATERIAL_FORMS = {"原件", "复印件", "原件及复印件", "电子证照", "原件或电子证照"}
+# 材料类型: the paper kind a material is, whatever way it is handed in
+MATERIAL_FORMS = {"原件", "复印件", "原件及复印件"}
+# how a material is handed in (提交方式): paper; an electronic licence shown instead (电子证照, 亮证);
+# or nothing at all because the department obtains it by data sharing (免提交)
+SUBMIT_MODES = ("纸质", "电子证照", "免提交")
+# things that are no licence and so never 电子证照 (a photo, a web address, a bank account)
+NOT_LICENCES = ("照片", "相片", "网址", "链接", "账户", "账号", "银行卡")
 AUDIENCES = {"自然人", "企业法人", "事业单位法人", "社会组织法人", "其他组织"}
 
 

@@ -13,7 +13,16 @@ from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 import yaml
 
-from bot.registry.schema import AUDIENCES, MATERIAL_FORMS, Checker, Problem, RegistryError
+from bot.registry.legal import check_refs
+from bot.registry.schema import (
+    AUDIENCES,
+    MATERIAL_FORMS,
+    NOT_LICENCES,
+    SUBMIT_MODES,
+    Checker,
+    Problem,
+    RegistryError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -138,12 +147,23 @@ def _mappings(checker: Checker, raw: Any, name: str, key: str) -> Iterator[Tuple
 def _materials(checker: Checker, raw: Any, name: str) -> List[Dict[str, Any]]:
     out = []
     for where, rec in _mappings(checker, raw, name, "materials"):
+        material = checker.text(rec, where, "name", max_len=200)
         form = checker.text(rec, where, "form")
-        if form and form not in MATERIAL_FORMS:
+        if form in ("电子证照", "原件或电子证照"):
+            checker.fail(where, "form", f"材料形式只写纸质的 {'/'.join(sorted(MATERIAL_FORMS))}；"
+                                        f"可出示电子证照的写 submit: 电子证照：{form!r}")
+        elif form and form not in MATERIAL_FORMS:
             checker.fail(where, "form", f"应为 {sorted(MATERIAL_FORMS)} 之一：{form!r}")
+        submit = checker.text(rec, where, "submit", max_len=20)
+        if submit and submit not in SUBMIT_MODES:
+            checker.fail(where, "submit", f"应为 {'/'.join(SUBMIT_MODES)} 之一：{submit!r}")
+        elif submit == "电子证照" and material and any(word in material for word in NOT_LICENCES):
+            checker.fail(where, "submit",
+                         f"「{material}」不是证照，不能按电子证照提交（照片、网址、银行账户等写 纸质 或 免提交）")
         out.append({
-            "name": checker.text(rec, where, "name", max_len=200),
+            "name": material,
             "form": form,
+            "submit": submit,
             "copies": _default(checker.integer(rec, where, "copies", required=False, low=0, high=20), 1),
             "required": checker.boolean(rec, where, "required", True),
             "origin": checker.text(rec, where, "origin", required=False) or "申请人自备",
@@ -155,8 +175,9 @@ def _materials(checker: Checker, raw: Any, name: str) -> List[Dict[str, Any]]:
 def parse_items(path: Path, location_codes: Set[str]) -> Tuple[List[Dict[str, Any]], List[Problem]]:
     """The items of one ``items/*.yaml`` file; ``handled_at`` may name only ``location_codes``."""
     checker = Checker(path.name)
-    records = [check_item(checker, name, rec, location_codes, source, updated)
-               for name, rec, source, updated in _entries(path, checker, "items", ("name", "code"))]
+    # every item carries its own date: the file's meta.updated is no default for it
+    records = [check_item(checker, name, rec, location_codes, source, None)
+               for name, rec, source, _file_updated in _entries(path, checker, "items", ("name", "code"))]
     return records, checker.problems
 
 
@@ -214,7 +235,7 @@ def check_item(checker: Checker, name: str, rec: Dict[str, Any], location_codes:
         "item_type": checker.text(rec, name, "item_type", max_len=50),
         "agency": checker.text(rec, name, "agency", max_len=200),
         "level": checker.text(rec, name, "level", required=False, max_len=50) or "区级",
-        "legal_basis": checker.text(rec, name, "legal_basis", required=False, max_len=2000) or "",
+        "legal_basis": _legal_basis(checker, rec, name),
         "audience": audience,
         "conditions": checker.text(rec, name, "conditions", max_len=2000),
         "legal_limit_days": checker.integer(rec, name, "legal_limit_days", required=False),
@@ -222,7 +243,7 @@ def check_item(checker: Checker, name: str, rec: Dict[str, Any], location_codes:
         "limit_note": checker.text(rec, name, "limit_note", required=False) or "",
         "manual_review": checker.text(rec, name, "manual_review", required=False, max_len=300) or "",
         "fee": checker.text(rec, name, "fee"),
-        "fee_basis": checker.text(rec, name, "fee_basis", required=False) or "",
+        "fee_basis": checker.text(rec, name, "fee_basis"),  # also for free items: why nothing is charged
         "online_url": checker.text(rec, name, "online_url", required=False) or "",
         "online_depth": checker.text(rec, name, "online_depth", required=False, max_len=50) or "",
         "appointment": checker.boolean(rec, name, "appointment", False),
@@ -237,8 +258,23 @@ def check_item(checker: Checker, name: str, rec: Dict[str, Any], location_codes:
         "steps": steps,
         "source": source,
         "version": str(rec.get("version") or ""),
-        "updated": checker.day(rec, name, "updated", updated),
+        "updated": _updated(checker, rec, name, updated),
     }
+
+
+def _legal_basis(checker: Checker, rec: Dict[str, Any], name: str) -> List[Dict[str, str]]:
+    """The item's legal basis as records (bot/registry/legal.py); a list or its text form is accepted."""
+    records, problems = check_refs(rec.get("legal_basis"))
+    for field_path, message in problems:
+        checker.fail(name, field_path, message)
+    return records
+
+
+def _updated(checker: Checker, rec: Dict[str, Any], name: str, default: Optional[date]) -> Optional[date]:
+    if rec.get("updated") is None and default is None:
+        checker.fail(name, "updated", "缺少必填字段 (required field missing)：每个事项写自己的更新日期 YYYY-MM-DD")
+        return None
+    return checker.day(rec, name, "updated", default)
 
 
 def load_seed(directory: Path) -> Tuple[List[Dict[str, Any]], List[Dict[str, Any]]]:

@@ -6,6 +6,7 @@ import csv
 import io
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
+from bot.registry.legal import refs_text
 from bot.registry.spreadsheet import (
     COLUMNS,
     DISTRICT_WORDS,
@@ -49,11 +50,12 @@ def hours_text(loc: Dict[str, Any]) -> str:
 def _row_values(item: Dict[str, Any], locations: Sequence[Dict[str, Any]], csv_nested: bool) -> List[Any]:
     chosen = [loc for loc in locations if loc["code"] in set(item["handled_at"])]
     values: Dict[str, Any] = {
-        **{k: item.get(k) for k in ("name", "code", "item_type", "category", "agency", "level", "legal_basis",
+        **{k: item.get(k) for k in ("name", "code", "item_type", "category", "agency", "level",
                                     "conditions", "legal_limit_days", "promised_limit_days", "limit_note", "fee",
                                     "fee_basis", "online_depth", "online_url", "max_visits", "consult_phone",
                                     "complaint_phone", "situation_question", "manual_review", "source",
                                     "version")},
+        "legal_basis": refs_text(item.get("legal_basis") or []),
         "audience": _list(item["audience"]), "aliases": _list(item["aliases"]), "keywords": _list(item["keywords"]),
         "appointment": _bool(item["appointment"]), "express_delivery": _bool(item["express_delivery"]),
         "handled_at": "\n".join(place_tokens(item["handled_at"], locations)),
@@ -79,7 +81,7 @@ def situation_rows(item: Dict[str, Any]) -> List[List[Any]]:
 def material_rows(item: Dict[str, Any]) -> List[List[Any]]:
     def row(situation: str, m: Dict[str, Any]) -> List[Any]:
         return [item["code"], situation, m["name"], m["form"], m["copies"], "必要" if m["required"] else "容缺",
-                m["origin"], m["note"]]
+                m["origin"], m["note"], m.get("submit")]
 
     rows = [row("", m) for m in item["materials"]]
     for s in item["situations"]:
@@ -101,6 +103,9 @@ NOTES = [
     "（格式见 data/registry/FORMAT.md「表格导入导出」）。",
     "「事项」每行一个事项，按「事项编码」新增或更新；文件里没有的事项不变。",
     "「情形」「申请材料」「办理流程」按事项编码对应事项；申请材料的情形编码为空表示所有申请人都要提交。",
+    "提交方式：纸质、电子证照（可出示电子证照）或免提交（部门通过数据共享获取）；留空时沿用事项库中同名材料的，没有则为纸质。",
+    "设定依据：每部法律法规写成「《名称》条款（文号，版本，施行日期）」，多部用「；」分隔，"
+    "如 《居住证暂行条例》第十条（国务院令第663号，2016年1月1日施行）。",
     "多个值（服务对象、别名、关键词、办理地点）用顿号、逗号、分号或换行分隔。",
     "办理地点填写地点名称或编码，或「各区政务服务中心」「市民中心」；"
     "办理时间只供查看，导入时忽略（在 locations.yaml 中维护）。",

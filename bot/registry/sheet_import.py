@@ -189,9 +189,12 @@ def _row(row: SheetRow, item: Optional[ServiceItem], nested: Dict[str, Dict[str,
         for s in by_situation.values():
             s["materials"] = []
         rec["materials"] = []
+        modes = _submit_modes(before)
         for mrow in rows_of["materials"]:
             values = {k: v for k, v in mrow.values.items() if k not in ("item_code", "situation")}
             situation = mrow.values.get("situation")
+            if not values.get("submit"):  # a file without 提交方式 (or a blank cell): the registry's, else paper
+                values["submit"] = modes.get((situation or "", str(values.get("name") or "")), "纸质")
             if situation:
                 target = by_situation.get(situation)
                 if target is None:
@@ -242,6 +245,16 @@ def _row(row: SheetRow, item: Optional[ServiceItem], nested: Dict[str, Dict[str,
         result.status = "updated"
         result.changes = [LABELS.get(k, k) for k in comparable if comparable[k] != before.get(k) and k != "updated"]
     return result
+
+
+def _submit_modes(before: Optional[Dict[str, Any]]) -> Dict[Tuple[str, str], str]:
+    """(situation code or "", material name) → 提交方式 of the item as the registry has it."""
+    if not before:
+        return {}
+    modes = {("", str(m["name"])): m["submit"] for m in before["materials"] if m.get("submit")}
+    for s in before["situations"]:
+        modes.update({(str(s["code"]), str(m["name"])): m["submit"] for m in s["materials"] if m.get("submit")})
+    return modes
 
 
 _NESTED_RE = re.compile(r"(?:(situations)\[(\d+)\])?\s*(?:(materials|steps)\[(\d+)\])?$")

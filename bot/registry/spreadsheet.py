@@ -43,6 +43,7 @@ COLUMNS: Dict[str, List[Column]] = {
         ("category", "主题分类", ("主题", "分类"), "text"),
         ("agency", "实施主体", ("实施机构", "办理部门"), "text"),
         ("level", "行使层级", (), "text"),
+        # the text form of bot/registry/legal.py: 《居住证暂行条例》第十条（国务院令第663号，2016年1月1日施行）；…
         ("legal_basis", "设定依据", ("法律依据",), "text"),
         ("audience", "服务对象", (), "list"),
         ("conditions", "申请条件", ("受理条件", "办理条件"), "text"),
@@ -90,6 +91,8 @@ COLUMNS: Dict[str, List[Column]] = {
         ("required", "必要/容缺", ("是否必要", "必要性", "必要或容缺"), "required"),
         ("origin", "来源", ("材料来源", "来源渠道"), "text"),
         ("note", "备注", ("填报须知", "说明"), "text"),
+        # last, so a csv line written before it (seven fields) still reads; blank = the registry's value
+        ("submit", "提交方式", ("材料提交方式", "免提交方式"), "text"),
     ],
     STEP: [
         ("item_code", "事项编码", ("实施编码",), "text"),

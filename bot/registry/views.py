@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from bot.registry.legal import LegalRef
+
 
 @dataclass(frozen=True)
 class LocationView:
@@ -41,6 +43,12 @@ class MaterialView:
     required: bool
     origin: str
     note: str
+    submit: str = "纸质"  # 纸质 / 电子证照 / 免提交
+
+    @property
+    def paperless(self) -> bool:
+        """The resident brings no paper for it (an electronic licence, or data sharing)."""
+        return self.submit in ("电子证照", "免提交")
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,7 @@ class ItemView:
     materials: Tuple[MaterialView, ...]
     steps: Tuple[StepView, ...]
     locations: Tuple[LocationView, ...]
+    legal_basis: Tuple[LegalRef, ...] = ()  # 设定依据, named in every answer's source line
 
 
 def item_view(item: object) -> ItemView:
@@ -93,11 +102,12 @@ def item_view(item: object) -> ItemView:
         situations=tuple(SituationView(s.id, s.code, s.name, tuple(s.keywords or ()), s.promised_limit_days, s.fee)
                          for s in get("situations")),
         materials=tuple(MaterialView(m.situation_id, m.name, m.form, m.copies, m.required, m.origin or "",
-                                     m.note or "") for m in get("materials")),
+                                     m.note or "", m.submit or "纸质") for m in get("materials")),
         steps=tuple(StepView(s.name, s.description or "", s.time_limit or "") for s in get("steps")),
         locations=tuple(sorted((LocationView(loc.code, loc.name, loc.district, loc.address or "", loc.phone or "",
                                              {k: tuple(v) for k, v in (loc.hours or {}).items()}, loc.hours_note or "")
                                 for loc in get("locations")), key=lambda loc: loc.code)),
+        legal_basis=tuple(LegalRef.from_record(r) for r in get("legal_basis") or ()),
     )
 
 

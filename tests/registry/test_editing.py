@@ -39,7 +39,8 @@ def new_item(code: str = "JZ-TEST-0001", name: str = "测试犬只登记") -> Di
         "code": code, "name": name, "aliases": ["办狗证测试"], "category": "其他", "item_type": "公共服务",
         "agency": "江州市测试局", "audience": ["自然人"], "conditions": "在本市养犬", "promised_limit_days": 5,
         "fee": "不收费", "max_visits": 1, "consult_phone": "0000-12345678", "complaint_phone": "12345",
-        "handled_at": ["district"], "materials": [{"name": "居民身份证", "form": "原件"}],
+        "handled_at": ["district"], "materials": [{"name": "居民身份证", "form": "原件", "submit": "纸质"}],
+        "legal_basis": "《测试条例》第三条", "fee_basis": "测试事项不收取费用",
         "steps": [{"name": "申请"}],
     }
 

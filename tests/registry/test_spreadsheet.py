@@ -56,7 +56,7 @@ def test_the_workbook_has_the_documented_sheets_and_never_a_formula(seeded: str)
     assert headers[:5] == ["事项名称", "事项编码", "事项类型", "主题分类", "实施主体"]
     assert {"办理地点", "办理时间", "网上办理深度", "监督投诉电话", "更新日期"} <= set(headers)
     assert [c.value for c in workbook["申请材料"][1]] == ["事项编码", "情形编码", "材料名称", "材料形式", "份数",
-                                                        "必要/容缺", "来源", "备注"]
+                                                        "必要/容缺", "来源", "备注", "提交方式"]
     assert all(c.data_type != "f" for ws in workbook.worksheets for row in ws.iter_rows() for c in row)
 
 
@@ -78,6 +78,9 @@ def test_national_headers_synonyms_and_required_suffixes(seeded: str) -> None:
         assert item.complaint_phone == "12345" and item.online_depth == "全程网办"
         assert sorted(loc.code for loc in item.locations) == ["city", "dh"]
         assert item.aliases == ["测试证明开具别名甲", "测试证明开具别名乙"] and item.materials == []
+        assert item.legal_basis == [{"law": "《测试条例》", "article": "第三条", "doc_no": "国务院令第999号",
+                                     "effective": "2020-01-01"}, {"law": "《测试办法》", "note": "示例"}]
+        assert item.fee_basis == "测试证明开具不收取费用"
 
 
 @pytest.mark.parametrize("written, expected", [

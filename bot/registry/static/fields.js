@@ -10,10 +10,13 @@
     online_url: "网上办理地址", online_depth: "网办深度", appointment: "可预约", express_delivery: "可快递送达",
     max_visits: "到现场次数", consult_phone: "咨询电话", complaint_phone: "投诉电话", handled_at: "办理地点",
     situation_question: "区分情形的问题", situations: "情形", materials: "办理材料", steps: "办理流程",
-    source: "来源", version: "版本", updated: "更新日期", description: "说明", form: "材料形式", copies: "份数",
-    required: "必须提交", origin: "来源渠道", note: "备注", time_limit: "时限"
+    source: "来源", version: "版本", updated: "更新日期", description: "说明", form: "材料形式", submit: "提交方式",
+    copies: "份数",
+    required: "必须提交", origin: "来源渠道", note: "备注", time_limit: "时限",
+    law: "法律法规", article: "条款", doc_no: "文号", effective: "施行日期"
   };
-  var LIST_LABELS = { situations: "情形", materials: "材料", steps: "步骤", aliases: "别名", keywords: "关键词" };
+  var LIST_LABELS = { situations: "情形", materials: "材料", steps: "步骤", aliases: "别名", keywords: "关键词",
+    legal_basis: "设定依据" };
 
   // "situations[0].materials[1].name" → "情形 1 · 材料 2 · 材料名称"-style text.
   function pathLabel(path) {

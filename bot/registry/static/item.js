@@ -11,7 +11,8 @@
   var $ = function (id) { return document.getElementById(id); };
 
   var AUDIENCES = ["自然人", "企业法人", "事业单位法人", "社会组织法人", "其他组织"];
-  var FORMS = ["原件", "复印件", "原件及复印件", "电子证照", "原件或电子证照"];
+  var FORMS = ["原件", "复印件", "原件及复印件"];
+  var SUBMITS = ["纸质", "电子证照", "免提交"];
   var ORIGINS = ["申请人自备", "部门核发"];
   var DEPTHS = ["", "全程网办", "网上预审", "仅线下"];
 
@@ -26,7 +27,8 @@
     { key: "keywords", kind: "lines", help: "不是名称、但能区分本事项的词，每行一个" },
     { key: "audience", kind: "choices", options: AUDIENCES, wide: true },
     { key: "conditions", kind: "area", wide: true },
-    { key: "legal_basis", kind: "area", wide: true }
+    { key: "legal_basis", kind: "basis", wide: true,
+      help: "每部法律法规写成「《名称》条款（文号，版本，施行日期）」，多部用「；」分隔，如 《居住证暂行条例》第十条（国务院令第663号，2016年1月1日施行）" }
   ];
   var LIMITS = [
     { key: "promised_limit_days", kind: "int", help: "0 = 即办件" },
@@ -34,7 +36,7 @@
     { key: "limit_note", kind: "text" },
     { key: "max_visits", kind: "int", help: "0、1 或 2" },
     { key: "fee", kind: "text", help: "不收费时填「不收费」" },
-    { key: "fee_basis", kind: "text" }
+    { key: "fee_basis", kind: "text", help: "不收费也要写依据，如 户口登记不收取费用" }
   ];
   var ONLINE = [
     { key: "online_depth", kind: "select", options: DEPTHS },
@@ -52,6 +54,7 @@
   var MATERIAL = [
     { key: "name", kind: "text", label: "材料名称" },
     { key: "form", kind: "select", options: FORMS },
+    { key: "submit", kind: "select", options: SUBMITS, help: "电子证照＝可出示电子证照；免提交＝部门通过数据共享获取" },
     { key: "copies", kind: "int" },
     { key: "origin", kind: "select", options: ORIGINS },
     { key: "required", kind: "bool", label: "必须提交（不勾选＝容缺受理）" },
@@ -86,13 +89,27 @@
       handled_at: [], situation_question: "", situations: [], materials: [], steps: [], source: "", version: ""
     };
   }
-  function blankMaterial() { return { name: "", form: "原件", copies: 1, required: true, origin: "申请人自备", note: "" }; }
+  function blankMaterial() {
+    return { name: "", form: "原件", submit: "纸质", copies: 1, required: true, origin: "申请人自备", note: "" };
+  }
   function blankSituation() {
     return { code: "", name: "", keywords: [], description: "", promised_limit_days: null, fee: null, materials: [] };
   }
   function blankStep() { return { name: "", description: "", time_limit: "" }; }
 
   function domId(prefix, path) { return prefix + "-" + path.replace(/[\[\].]+/g, "-").replace(/-$/, ""); }
+
+  // The text form of a legal basis (bot/registry/legal.py), which the server reads back.
+  function basisText(value) {
+    if (!value) { return ""; }
+    if (typeof value === "string") { return value; }
+    return value.map(function (r) {
+      var day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(r.effective || "");
+      var effective = day ? Number(day[1]) + "年" + Number(day[2]) + "月" + Number(day[3]) + "日施行" : "";
+      var extra = [r.doc_no, r.version, effective, r.note].filter(Boolean);
+      return (r.law || "") + (r.article || "") + (extra.length ? "（" + extra.join("，") + "）" : "");
+    }).join("；");
+  }
 
   function toInt(text) {
     var t = text.trim();
@@ -108,7 +125,12 @@
     var id = domId("f", path);
     var input;
     var value = obj[spec.key];
-    if (spec.kind === "area" || spec.kind === "lines") {
+    if (spec.kind === "basis") {
+      input = document.createElement("textarea");
+      input.rows = 3;
+      input.value = basisText(value);
+      input.addEventListener("input", function () { obj[spec.key] = input.value; });
+    } else if (spec.kind === "area" || spec.kind === "lines") {
       input = document.createElement("textarea");
       input.rows = spec.kind === "lines" ? Math.max(2, Math.min(6, (value || []).length + 1)) : 3;
       input.value = spec.kind === "lines" ? (value || []).join("\n") : (value || "");
