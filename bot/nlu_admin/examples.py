@@ -159,8 +159,15 @@ def _apply(session: Session, intent: str, remove: Optional[str], add: Optional[s
     return Change(intent, intent_version(read_training_data(), intent), similar, audit_id)
 
 
+def _given(text: Any) -> str:
+    if not isinstance(text, str):
+        raise NluError("例句须为文字")
+    return text
+
+
 def add_example(intent: str, text: Any, version: Any, actor: str, source: str = "console") -> Change:
     check_intent(intent)
+    text = _given(text)
     with files.editing(), session_scope() as session:
         return _apply(session, intent, None, text, actor, source, version)
 
@@ -169,6 +176,7 @@ def update_example(intent: str, old: Any, text: Any, version: Any, actor: str, s
     check_intent(intent)
     if not isinstance(old, str) or not old:
         raise NluError("缺少要修改的原例句（old）")
+    text = _given(text)
     with files.editing(), session_scope() as session:
         return _apply(session, intent, old, text, actor, source, version)
 

@@ -14,6 +14,7 @@ import os
 import tempfile
 import threading
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, FrozenSet, Iterator, List, Tuple
 
@@ -68,8 +69,16 @@ def generated_files() -> List[Path]:
 
 
 def domain_names() -> Tuple[Tuple[str, ...], FrozenSet[str]]:
-    """The domain's intents (in its order) and entities."""
-    data = yaml.safe_load(domain_file().read_text(encoding="utf-8")) or {}
+    """The domain's intents (in its order) and entities; read again when the file changes."""
+    path = domain_file()
+    stat = path.stat()
+    return _domain_names(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=2)
+def _domain_names(path: str, _mtime: int, _size: int) -> Tuple[Tuple[str, ...], FrozenSet[str]]:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader) or {}
 
     def names(key: str) -> List[str]:
         return [i if isinstance(i, str) else str(next(iter(i))) for i in data.get(key) or []]

@@ -16,6 +16,7 @@ then no spaces or punctuation, lower case), so "居住證怎麼辦？" and "居�
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from rapidfuzz import fuzz, process
@@ -37,6 +38,11 @@ class Similar:
         return {"intent": self.intent, "example": self.example, "score": round(self.score, 1)}
 
 
+@lru_cache(maxsize=16384)
+def _key(example: str, norm: Normalizer) -> str:
+    return text_key(read_example(example).plain, norm)
+
+
 class ExampleIndex:
     """Every example's key, built once per change (a thousand examples take a few milliseconds)."""
 
@@ -45,7 +51,7 @@ class ExampleIndex:
         self.entries: List[Tuple[str, str, str]] = []  # (intent, example, key)
         self.by_key: Dict[str, List[Tuple[str, str]]] = {}
         for intent, example in examples:
-            key = text_key(read_example(example).plain, norm)
+            key = _key(example, norm)
             self.entries.append((intent, example, key))
             self.by_key.setdefault(key, []).append((intent, example))
 

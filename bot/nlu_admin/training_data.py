@@ -89,16 +89,20 @@ def _blocks(path: Path, data: Any) -> List[Block]:
     return found
 
 
+def _load(path: Path) -> Any:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def read_training_data() -> TrainingData:
     data = TrainingData()
     for path in files.hand_kept_files():
         try:
-            data.blocks.extend(_blocks(path, yaml.safe_load(path.read_text(encoding="utf-8"))))
+            data.blocks.extend(_blocks(path, _load(path)))
         except (OSError, yaml.YAMLError) as exc:
             data.problems.append(f"{path.name}: {exc}")
     for path in files.generated_files():
         try:
-            data.generated_synonyms.extend(b for b in _blocks(path, yaml.safe_load(path.read_text(encoding="utf-8")))
+            data.generated_synonyms.extend(b for b in _blocks(path, _load(path))
                                            if b.kind == "synonym")
         except (OSError, yaml.YAMLError) as exc:
             data.problems.append(f"{path.name}: {exc}")
