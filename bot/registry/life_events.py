@@ -78,6 +78,7 @@ def _check_event(checker: Checker, name: str, rec: Dict[str, Any], items: Dict[s
         "code": code,
         "name": checker.text(rec, name, "name", max_len=100),
         "aliases": checker.str_list(rec, name, "aliases", required=False),
+        "keywords": checker.str_list(rec, name, "keywords", required=False),
         "description": checker.text(rec, name, "description", max_len=1000),
         "online_url": url,
         "total_visits": visits,
@@ -211,7 +212,7 @@ def export_event(event: LifeEvent) -> Dict[str, Any]:
     """The seed-format dict of one event (export and change detection)."""
     return {
         "code": event.code, "name": event.name, "aliases": list(event.aliases or []),
-        "description": event.description, "online_url": event.online_url,
+        "keywords": list(event.keywords or []), "description": event.description, "online_url": event.online_url,
         "total_visits": event.total_visits, "total_days": event.total_days, "time_note": event.time_note or "",
         "basis": event.basis,
         "members": [{"item": m.item.code, "label": m.label or "", "optional": bool(m.optional),
@@ -274,6 +275,7 @@ class LifeEventView:
     source: str
     updated: date
     members: Tuple[MemberView, ...] = field(default_factory=tuple)
+    keywords: Tuple[str, ...] = ()
 
 
 def event_view(event: LifeEvent) -> LifeEventView:
@@ -284,7 +286,8 @@ def event_view(event: LifeEvent) -> LifeEventView:
         time_note=event.time_note or "", basis=event.basis, source=event.source, updated=event.updated,
         members=tuple(MemberView(m.item.code, m.label or "", bool(m.optional), m.condition or "",
                                  tuple(m.situations or ()), m.where or "", tuple(m.produces or ()), m.note or "")
-                      for m in event.members))
+                      for m in event.members),
+        keywords=tuple(event.keywords or ()))
 
 
 def life_event_views(session: Session) -> Dict[str, LifeEventView]:

@@ -196,6 +196,9 @@ class LifeEvent(Base):
     code = Column(String(64), unique=True, nullable=False)
     name = Column(String(100), nullable=False)
     aliases: List[str] = Column(JSON, nullable=False, default=list)  # colloquial names (生孩子, 刚退休)
+    # words residents use for the event that are not names (去世, 过世, 火化): they pick the event when the
+    # question names none (bot/registry/life_event_match.py); nullable so stores.create_all can add it
+    keywords: List[str] = Column(JSON, nullable=True, default=list)
     description = Column(Text, nullable=False)
     online_url = Column(String(300), nullable=False)  # the joint entry (一件事 专区)
     total_visits = Column(Integer, nullable=False)  # 到现场次数 when applied for together
