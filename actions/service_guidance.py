@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
@@ -30,6 +30,7 @@ from actions.faq import faq_answer
 from actions.ratings import offer_rating
 from bot.places import normalize_district
 from bot.registry import guide
+from bot.registry.life_event_match import step_in_context
 from bot.registry.live import Snapshot, live_registry
 from bot.registry.situations import match_situation
 from bot.registry.views import ItemView, materials_for, situation_by_code, where_to_go
@@ -64,6 +65,7 @@ class Turn:
     district: Optional[str]
     aspect: str
     district_changed: bool = False
+    life_event: Optional[str] = None  # the 一件事 whose checklist was answered (actions/life_events.py)
 
     @classmethod
     def of(cls, tracker: Tracker, aspect: Optional[str] = None) -> Turn:
@@ -71,7 +73,8 @@ class Turn:
                    service=tracker.get_slot("service"), service_changed=slot_set_this_turn(tracker, "service"),
                    situation=tracker.get_slot("situation"), district=tracker.get_slot("district"),
                    aspect=aspect or tracker.get_slot("aspect") or "guide",
-                   district_changed=slot_set_this_turn(tracker, "district"))
+                   district_changed=slot_set_this_turn(tracker, "district"),
+                   life_event=tracker.get_slot("life_event"))
 
 
 def service_reply(turn: Turn) -> Reply:
@@ -82,8 +85,12 @@ def service_reply(turn: Turn) -> Reply:
     candidates = [c for c in turn.verdict.get("candidates") or [] if c.get("name")]
     names = [c["name"] for c in candidates]
     item: Optional[ItemView] = None
+    step = (step_in_context(snapshot.life_events, snapshot.items.values(), turn.life_event, turn.text,
+                            [c.get("code") or "" for c in candidates]) if outcome != "commit" else None)
     if outcome == "commit" and names:
         item = snapshot.items.get(names[0])
+    elif step is not None:  # after a life event's checklist: the step the resident names, in its context
+        item = step[0]
     elif turn.service and (outcome in ("none", "unavailable") or (outcome == "choose" and turn.service in names)):
         item = snapshot.items.get(turn.service)
     if item is None:
@@ -101,6 +108,12 @@ def service_reply(turn: Turn) -> Reply:
     events: List[EventType] = []
     if item.name != turn.service:
         events.append(SlotSet("service", item.name))
+    if step is not None and step[0] is item and (item.name != turn.service or turn.service_changed):
+        # a new step of the life event (named, or a checklist button): the situation the event uses for it
+        turn = replace(turn, service_changed=True)  # (a situation of the previous item no longer applies)
+        if step[1]:
+            turn = replace(turn, situation=step[1], service_changed=False)
+            events.append(SlotSet("situation", step[1]))
     reply = _answer(snapshot, item, turn)
     reply.events = events + reply.events
     return reply

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import List
 
 from bot.config import get_settings
+from bot.db import session_scope
 from bot.nlu.training import train_if_changed
 from bot.nlu.vocab import generate
-from bot.registry.repository import load_items
+from bot.registry.repository import RegistryRepository, load_items
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,10 +27,16 @@ def _vocab(args: argparse.Namespace) -> int:
     if not items:
         print("事项库为空：请先运行 python -m bot registry import")
         return 1
-    jieba_changed, syn_changed = generate(items, settings.jieba_dir, settings.generated_nlu_dir)
+    jieba_changed, syn_changed = generate(items, settings.jieba_dir, settings.generated_nlu_dir, _life_event_terms())
     print(f"词汇表：{len(items)} 个事项；词典{'已更新' if jieba_changed else '未变'}，"
           f"同义词{'已更新' if syn_changed else '未变'}")
     return 0
+
+
+def _life_event_terms() -> List[str]:
+    """The names and aliases of the registry's life events (一件事), kept whole by jieba like item names."""
+    with session_scope() as session:
+        return [term for event in RegistryRepository(session).life_events() for term in [event.name, *event.aliases]]
 
 
 def _train(args: argparse.Namespace) -> int:

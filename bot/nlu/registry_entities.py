@@ -1,4 +1,4 @@
-"""The one place a message's registry entities are resolved: service, district.
+"""The one place a message's registry entities are resolved: service, district, life event.
 
 Runs after DIET and the synonym mapper. DIET's ``service`` spans are only hints: the resolver
 (:mod:`bot.registry.resolver`) reads the whole question and either commits to one item — then
@@ -38,6 +38,7 @@ class RegistryEntities(GraphComponent):
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
+        from bot.registry.life_event_match import find_life_event
         from bot.registry.live import live_registry  # the database is only opened when serving
 
         for message in messages:
@@ -46,7 +47,8 @@ class RegistryEntities(GraphComponent):
             try:
                 live = live_registry()
                 resolver = live.resolver()
-                districts = list(live.snapshot().districts)
+                snapshot = live.snapshot()
+                districts = list(snapshot.districts)
             except Exception:  # a registry outage must not take the NLU down
                 logger.exception("registry unavailable; message parsed without registry entities")
                 message.set(REGISTRY_KEY, {"outcome": "unavailable", "candidates": []}, add_to_output=True)
@@ -62,6 +64,10 @@ class RegistryEntities(GraphComponent):
             district = _district(entities, text, districts)
             if district:
                 kept.append(_entity("district", district, text, district, 1.0))
+            # a life event (一件事) named by its name or a colloquial alias: its code (bot/registry/life_event_match.py)
+            event = find_life_event(text, snapshot.life_events.values())
+            if event is not None:
+                kept.append(_entity("life_event", event.event.code, text, event.via, 1.0 if event.exact else 0.8))
             message.set(ENTITIES, kept, add_to_output=True)
             message.set(REGISTRY_KEY, resolution.as_dict(), add_to_output=True)
             logger.debug("registry: %s %s", resolution.outcome, [c.code for c in resolution.candidates])

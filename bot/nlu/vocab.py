@@ -10,7 +10,7 @@ import json
 import logging
 import re
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, Iterable, List, Tuple
 
 from bot.registry.models import ServiceItem
 
@@ -24,9 +24,10 @@ JIEBA_FILE = "registry.generated.txt"
 SYNONYM_FILE = "registry_synonyms.yml"
 
 
-def jieba_lines(items: List[ServiceItem]) -> List[str]:
-    """One dictionary line per term; high frequency so jieba keeps service names whole."""
-    terms = set()
+def jieba_lines(items: List[ServiceItem], extra: Iterable[str] = ()) -> List[str]:
+    """One dictionary line per term; high frequency so jieba keeps service names whole. ``extra``:
+    more registry terms kept whole (the names and aliases of life events, "媳妇生了")."""
+    terms = {_clean(term) for term in extra}
     for item in items:
         terms.add(_clean(item.name))
         terms.update(_clean(alias) for alias in item.aliases or [])
@@ -55,9 +56,9 @@ def write_if_changed(path: Path, content: str) -> bool:
     return True
 
 
-def generate(items: List[ServiceItem], jieba_dir: Path, nlu_dir: Path) -> Tuple[bool, bool]:
+def generate(items: List[ServiceItem], jieba_dir: Path, nlu_dir: Path, extra: Iterable[str] = ()) -> Tuple[bool, bool]:
     """Write both generated files; returns which of them changed."""
-    jieba_text = HEADER + "\n".join(jieba_lines(items)) + "\n"
+    jieba_text = HEADER + "\n".join(jieba_lines(items, extra)) + "\n"
     blocks = []
     for name, aliases in sorted(synonyms(items).items()):
         if aliases:
