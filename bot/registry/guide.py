@@ -1,8 +1,9 @@
 """Turns registry records into short, natural Chinese answers.
 
-Every answer names the item (and situation), answers what was asked, and ends with where the
-data came from and when it was updated. Nothing here invents a value: a missing field is
-said to be missing.
+Every answer names the item (and situation), answers what was asked, and ends with the item's
+legal basis, where the data came from and when the item was last updated. Materials the resident
+need not bring on paper (an electronic licence, data sharing) are listed apart and said plainly.
+Nothing here invents a value: a missing field is said to be missing.
 """
 from __future__ import annotations
 
@@ -17,7 +18,10 @@ def title(item: ItemView, situation: Optional[SituationView]) -> str:
 
 
 def source_line(item: ItemView) -> str:
-    return f"数据来源：{item.source}，{item.agency}，更新于 {item.updated.isoformat()}"
+    """``依据：《…》第X条（文号，施行日期）；数据来源：…，更新于 YYYY-MM-DD`` (the item's own date)."""
+    basis = "；".join(ref.text for ref in item.legal_basis)
+    return (f"{'依据：' + basis + '；' if basis else ''}"
+            f"数据来源：{item.source}，{item.agency}，更新于 {item.updated.isoformat()}")
 
 
 def time_limit(item: ItemView, situation: Optional[SituationView]) -> str:
@@ -42,11 +46,13 @@ def _days(promised: int) -> str:
     return "即办" if promised == 0 else f"承诺 {promised} 个工作日"
 
 
-def fee(item: ItemView, situation: Optional[SituationView]) -> str:
+def fee(item: ItemView, situation: Optional[SituationView], free_basis: bool = False) -> str:
+    """The fee with its basis; a free item's basis only when asked (``free_basis``: the fee answer)."""
     if situation is None and any(s.fee for s in item.situations):
-        return "按情形不同：" + "；".join(f"{s.name} {s.fee or item.fee}" for s in item.situations)
-    text = situation.fee if situation and situation.fee else item.fee
-    if item.fee_basis and text != "不收费":
+        text = "按情形不同：" + "；".join(f"{s.name} {s.fee or item.fee}" for s in item.situations)
+    else:
+        text = situation.fee if situation and situation.fee else item.fee
+    if item.fee_basis and (free_basis or text != "不收费"):
         text += f"（依据：{item.fee_basis}）"
     return text
 
@@ -67,24 +73,44 @@ def online(item: ItemView) -> str:
     return f"{text}（{'，'.join(extras)}）"
 
 
+PAPERLESS = {"免提交": "免提交，部门通过数据共享获取", "电子证照": "可出示电子证照"}
+
+
 def material_line(index: int, material: MaterialView) -> str:
-    parts = [material.form]
-    if material.copies > 1:
-        parts.append(f"{material.copies} 份")
-    if not material.required:
-        parts.append("容缺，可后补")
-    if material.origin and material.origin != "申请人自备":
-        parts.append(material.origin)
+    if material.submit == "免提交":  # nothing to bring: copies, origin and 容缺 do not apply
+        parts = [PAPERLESS["免提交"]]
+    else:
+        parts = [PAPERLESS.get(material.submit, material.form)]
+        if material.copies > 1 and not material.paperless:
+            parts.append(f"{material.copies} 份")
+        if not material.required:
+            parts.append("容缺，可后补")
+        if material.origin and material.origin != "申请人自备":
+            parts.append(material.origin)
     line = f"{index}. {material.name}（{'，'.join(parts)}）"
     if material.note:
         line += f"：{material.note}"
     return line
 
 
+def _material_lines(head: str, materials: List[MaterialView]) -> str:
+    """``head`` and the paper materials, then "以下 N 项无需提交纸质材料：" and the others, numbered on
+    (all paperless: the head says so at once)."""
+    paper = [m for m in materials if not m.paperless]
+    paperless = [m for m in materials if m.paperless]
+    lines = [material_line(i, m) for i, m in enumerate(paper, 1)]
+    if paperless:
+        lines.append(f"以下 {len(paperless)} 项无需提交纸质材料：")
+        lines += [material_line(i, m) for i, m in enumerate(paperless, len(paper) + 1)]
+    if not paper:
+        return f"{head}（都无需提交纸质材料）：\n" + "\n".join(lines[1:])
+    return f"{head}：\n" + "\n".join(lines)
+
+
 def materials_block(materials: List[MaterialView]) -> str:
     if not materials:
         return "所需材料：办事指南中没有列出材料，请电话咨询确认。"
-    return "所需材料：\n" + "\n".join(material_line(i, m) for i, m in enumerate(materials, 1))
+    return _material_lines("所需材料", materials)
 
 
 def common_materials_block(item: ItemView, common: List[MaterialView]) -> str:
@@ -93,8 +119,7 @@ def common_materials_block(item: ItemView, common: List[MaterialView]) -> str:
     count = "一项" if extra == {1} else "相应材料"
     if not common:
         return "所需材料按您的情况而定。"
-    lines = "\n".join(material_line(i, m) for i, m in enumerate(common, 1))
-    return f"所需材料，都需要：\n{lines}\n另外按您的情况还需要{count}（见下面的问题）。"
+    return f"{_material_lines('所需材料，都需要', common)}\n另外按您的情况还需要{count}（见下面的问题）。"
 
 
 def situation_question(item: ItemView) -> str:
@@ -160,7 +185,7 @@ def answer(aspect: str, item: ItemView, situation: Optional[SituationView], mate
     elif aspect == "time":
         body = [f"办理时限：{time_limit(item, situation)}。", steps_block(item)]
     elif aspect == "fee":
-        body = [f"收费标准：{fee(item, situation)}。"]
+        body = [f"收费标准：{fee(item, situation, free_basis=True)}。"]
     elif aspect == "online":
         body = [f"网上办理：{online(item)}"]
     elif aspect == "where":

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from bot.registry.export import export_item, export_location
 from bot.registry.importer import ImportReport, upsert
+from bot.registry.legal import LABELS as LEGAL_LABELS
 from bot.registry.models import ServiceItem
 from bot.registry.repository import RegistryRepository
 from bot.registry.schema import Problem
@@ -277,6 +278,11 @@ def _locate(problem: Problem, row: SheetRow, origins: Dict[Tuple[str, ...], Shee
         return Message(row.sheet, row.row, label, problem.message)
     if field_name == "situation_question" and source is row and "situation_question" not in row.headers:
         return Message(row.sheet, row.row, LABELS["situation_question"], problem.message)
+    entry = re.match(r"legal_basis\[(\d+)\]\.?(\w*)", field_name)
+    if entry:  # one law of the 设定依据 cell: the cell, and which law and part in the message
+        part = LEGAL_LABELS.get(entry.group(2), "")
+        return Message(source.sheet, source.row, source.column("legal_basis"),
+                       f"第{int(entry.group(1)) + 1}项{part}：{problem.message}")
     return Message(source.sheet, source.row, source.column(field_name), problem.message)
 
 

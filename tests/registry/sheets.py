@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any, Dict, List, Sequence
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook, load_workbook  # type: ignore[import-untyped]
 
 from bot.db import session_scope
 from bot.registry.export import export_item

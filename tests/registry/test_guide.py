@@ -1,10 +1,12 @@
-"""The answer text (bot/registry/guide.py) on hand-built views: every value comes from the item."""
+"""The answer text (bot/registry/guide.py) on hand-built views: every value comes from the item,
+materials residents need not bring on paper are said so, and the source line names the law."""
 from __future__ import annotations
 
 from datetime import date
 from typing import Optional, Tuple
 
 from bot.registry import guide
+from bot.registry.legal import LegalRef
 from bot.registry.views import ItemView, LocationView, MaterialView, SituationView, StepView, materials_for
 
 HOURS = {"weekday": ("09:00-12:00", "13:30-17:00"), "saturday": (), "sunday": (), "holiday": ()}
@@ -94,3 +96,52 @@ def test_a_district_that_does_not_handle_the_item_is_said() -> None:
 def test_no_materials_listed_is_said_not_invented() -> None:
     bare = ItemView(**{**item(situations=()).__dict__, "materials": ()})
     assert "办事指南中没有列出材料" in _answer("materials", it=bare)
+
+
+PERMIT_BASIS = (LegalRef("《居住证暂行条例》", "第九条", "国务院令第663号", effective="2016-01-01"),
+                LegalRef("《江州市居住证实施办法》", note="示例"))
+PAPERLESS = (MaterialView(None, "居民身份证", "原件", 1, True, "申请人自备", "", "纸质"),
+             MaterialView(None, "出生医学证明", "原件", 1, True, "部门核发", "可用电子版", "电子证照"),
+             MaterialView(None, "结婚证", "原件", 2, False, "申请人自备", "婚姻登记信息在线核验", "免提交"),
+             MaterialView(1, "劳动合同", "复印件", 1, True, "申请人自备", "", "免提交"))
+
+
+def _with(**changes: object) -> ItemView:
+    return ItemView(**{**item().__dict__, **changes})
+
+
+def test_materials_residents_need_not_bring_are_listed_apart_and_said_plainly() -> None:
+    text = _answer("materials", WORK, it=_with(materials=PAPERLESS))
+    lines = text.splitlines()
+    start = lines.index("所需材料：")
+    assert lines[start + 1:start + 6] == [
+        "1. 居民身份证（原件）",
+        "以下 3 项无需提交纸质材料：",
+        "2. 出生医学证明（可出示电子证照，部门核发）：可用电子版",
+        "3. 结婚证（免提交，部门通过数据共享获取）：婚姻登记信息在线核验",  # no copies, no 容缺 for 免提交
+        "4. 劳动合同（免提交，部门通过数据共享获取）",
+    ]
+
+
+def test_all_paperless_materials_say_so_in_the_heading_and_in_the_common_part() -> None:
+    only = (PAPERLESS[1], PAPERLESS[2])
+    text = _answer("materials", WORK, it=_with(materials=only))
+    assert "所需材料（都无需提交纸质材料）：\n1. 出生医学证明（可出示电子证照" in text
+    assert "以下 2 项" not in text
+    asked = _answer("materials", ask=True, it=_with(materials=PAPERLESS))
+    assert "所需材料，都需要：\n1. 居民身份证（原件）\n以下 2 项无需提交纸质材料：\n2. 出生医学证明" in asked
+    assert "劳动合同" not in asked, "a situation's material waits for the situation"
+
+
+def test_the_source_line_names_the_legal_basis_and_the_items_own_date() -> None:
+    text = _answer("time", it=_with(legal_basis=PERMIT_BASIS, updated=date(2026, 11, 27)))
+    assert text.splitlines()[-1] == (
+        "依据：《居住证暂行条例》第九条（国务院令第663号，2016年1月1日施行）；《江州市居住证实施办法》（示例）；"
+        "数据来源：江州市政务服务网（示例数据），江州市公安局，更新于 2026-11-27")
+
+
+def test_a_free_items_fee_basis_is_given_when_the_fee_is_asked() -> None:
+    free = _with(fee_basis="《居住证暂行条例》第二十一条：首次申领居住证免收证件工本费", situations=())
+    expected = "收费标准：不收费（依据：《居住证暂行条例》第二十一条：首次申领居住证免收证件工本费）。"
+    assert expected in _answer("fee", it=free)
+    assert "收费：不收费\n" in _answer("materials", it=free) + "\n", "the summary line stays short"

@@ -122,8 +122,22 @@ def _edit_first_item(seed: Path, change) -> str:  # type: ignore[no-untyped-def]
         (lambda item: item.update(promised_limit_days="五天"), "promised_limit_days"),  # wrong type
         (lambda item: item.update(handled_at=["nowhere"]), "handled_at"),  # unknown location
         (lambda item: item.update(audience=["外星人"]), "audience"),  # value outside the standard list
-        (lambda item: item["materials"].append({"name": "照片", "form": "彩色"}), "form"),  # bad material form
+        (lambda item: item["materials"].append({"name": "照片", "form": "彩色", "submit": "纸质"}), "form"),  # bad form
         (lambda item: item.update(updated="2026-13-45"), "updated"),  # impossible date
+        # materials residents need not bring: the delivery mode is required and one of three
+        (lambda item: item["materials"][0].update(submit="快递"), "submit"),  # unknown value
+        (lambda item: item["materials"][0].pop("submit"), "submit"),  # missing
+        (lambda item: item["materials"][0].update(submit=["纸质"]), "submit"),  # wrong type
+        (lambda item: item["materials"].append({"name": "近期免冠照片", "form": "原件", "submit": "电子证照"}),
+         "submit"),  # a photo is no licence
+        (lambda item: item["materials"][0].update(form="电子证照"), "form"),  # the old 电子证照 form
+        # every rule says where it comes from
+        (lambda item: item.pop("legal_basis"), "legal_basis"),  # missing legal basis
+        (lambda item: item.update(legal_basis=[]), "legal_basis"),  # empty
+        (lambda item: item.update(legal_basis=[{"article": "第十条"}]), "legal_basis[0].law"),  # no law name
+        (lambda item: item.update(legal_basis="居住证暂行条例第十条"), "legal_basis"),  # no 《》
+        (lambda item: item.update(fee_basis=""), "fee_basis"),  # free items need one too
+        (lambda item: item.pop("updated"), "updated"),  # no date of its own (meta.updated is no default)
     ],
 )
 def test_malformed_record_is_refused_naming_file_record_and_field(
