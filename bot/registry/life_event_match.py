@@ -156,7 +156,10 @@ def member_for(event: LifeEventView, items: Mapping[str, ItemView], text: str,
 def step_in_context(events: Mapping[str, LifeEventView], items: Iterable[ItemView], event_code: Optional[str],
                     text: str, candidates: Sequence[str] = ()) -> Optional[Tuple[ItemView, Optional[str]]]:
     """After a life event's checklist (``event_code``, the conversation's ``life_event`` slot): the
-    step a follow-up names, with the situation the event uses for it when it uses exactly one."""
+    step a follow-up names, with the situation the event uses for it when it uses exactly one and
+    the resident is plainly following the checklist — naming the step by the checklist's own label
+    ("公积金退休提取"), or clicking its button (a ``/`` payload). A step only found by its item's name
+    or the resolver ("社保卡补办" long after a birth) gets no situation from the event."""
     event = events.get(event_code or "")
     if event is None:
         return None
@@ -164,7 +167,8 @@ def step_in_context(events: Mapping[str, LifeEventView], items: Iterable[ItemVie
     if found is None:
         return None
     item, member = found
-    return item, member.situations[0] if len(member.situations) == 1 else None
+    following = text.startswith("/") or (len(_norm(member.label)) >= 2 and _norm(member.label) in _norm(text))
+    return item, member.situations[0] if following and len(member.situations) == 1 else None
 
 
 __all__ = ["EventMatch", "events_with_item", "find_life_event", "find_life_events", "likely_life_event", "member_for",

@@ -98,6 +98,13 @@ def test_the_step_in_context_carries_the_situation_the_event_uses(snapshot: Snap
     assert step is not None and step[0].code == "JZ-GJJ-0001" and step[1] == "retire"
     step = step_in_context(snapshot.life_events, snapshot.items.values(), "JZ-YJS-BIRTH", "出生登记要啥")
     assert step is not None and step[1] is None, "出生登记 keeps all its situations open"
+    step = step_in_context(snapshot.life_events, snapshot.items.values(), "JZ-YJS-BIRTH", "社保卡补办要啥",
+                           ["JZ-RS-0001", "JZ-RS-0002"])
+    assert step is not None and step[0].code == "JZ-RS-0001" and step[1] is None, \
+        "named by the item, not the checklist's label: the event's 首次申领 is not imposed on a 补办 question"
+    step = step_in_context(snapshot.life_events, snapshot.items.values(), "JZ-YJS-BIRTH",
+                           '/ask_materials{"service": "社会保障卡申领/补换"}')
+    assert step is not None and step[1] == "first", "the checklist's own button"
     for code in (None, "", "JZ-NOPE", "'; DROP TABLE x; --"):
         assert step_in_context(snapshot.life_events, snapshot.items.values(), code, "出生登记要啥") is None
 
