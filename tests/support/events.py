@@ -56,14 +56,15 @@ def answered(text: str, at: float) -> List[Event]:
             ActionExecuted("action_listen", timestamp=at)]
 
 
-def store(sender_id: str, events: Iterable[Event], url: Optional[str] = None) -> int:
-    """Append ``events`` to the conversation ``sender_id`` in the tracker database; rows written."""
+def store(sender_id: str, events: Iterable[Event], url: Optional[str] = None, mask: bool = True) -> int:
+    """Append ``events`` to the conversation ``sender_id`` in the tracker database; rows written.
+    ``mask=False``: as a store without masking wrote them (rows from before masking existed)."""
     from bot.tracking.events import EVENTS, tracker_engine
     from bot.tracking.masking import mask_event
 
     rows = []
     for event in events:
-        data = mask_event(event.as_dict())
+        data = mask_event(event.as_dict()) if mask else event.as_dict()
         rows.append({"sender_id": sender_id, "type_name": event.type_name, "timestamp": data.get("timestamp"),
                      "intent_name": (data.get("parse_data") or {}).get("intent", {}).get("name"),
                      "action_name": data.get("name"), "data": json.dumps(data)})
