@@ -7,7 +7,8 @@
 * **Handoffs**: conversations with a desk ticket (live or call-back) opened that day; **handoff rate**:
   handoffs / conversations. **Wait**: from a live ticket's opening to its claim by staff; the median
   over the tickets claimed (tickets never claimed are counted as ``unclaimed``).
-* **Top services**: messages about an item (see :mod:`bot.analytics.events`) and conversations;
+* **Top services**: messages about an item (see :mod:`bot.analytics.events`) and conversations (ties:
+  more conversations first);
   **top intents**: messages per intent with their share.
 * **Satisfaction**: ratings given in the period per level, and per rated item (ratings of a staff
   conversation under 人工服务, of the conversation in general under 整体评价) with 满意率 (非常满意 +
@@ -141,7 +142,7 @@ def services(messages: Sequence[UserMessage], top: Optional[int] = TOP) -> List[
         if message.service:
             count[message.service] += 1
             talks[message.service].add(message.sender_id)
-    ranked = sorted(count.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    ranked = sorted(count.items(), key=lambda kv: (-kv[1], -len(talks[kv[0]]), kv[0]))[:top]
     return [{"service": name, "messages": n, "conversations": len(talks[name])} for name, n in ranked]
 
 
