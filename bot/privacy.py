@@ -21,13 +21,29 @@ _ID_CARD = re.compile(_START + r"([1-9]\d{5})(?:\d{8}|\d{6})\d{3}[0-9Xx](?![0-9A
                       + r"([1-9]\d{5})\d{9}(?!\d)")
 _MOBILE = re.compile(_START_DIGIT + r"(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 _BANK_CARD = re.compile(_START_DIGIT + r"(\d{4})\d{8,11}(\d{4})(?!\d)")
+# the same numbers as people also write them, in groups: 138 1234 5678, 138-1234-5678,
+# 110101 19900307 1234, 6222 0212 3456 7890 123 (space, hyphen or ideographic space between groups)
+_SEP = r"[ \-\u3000]"
+_ID_GROUPED = re.compile(_START_DIGIT + r"([1-9]\d{5})" + _SEP + r"\d{8}" + _SEP + r"\d{3}[0-9Xx](?![0-9A-Za-z])")
+_MOBILE_GROUPED = re.compile(_START_DIGIT + r"(1[3-9]\d)" + _SEP + r"?\d{4}" + _SEP + r"?(\d{4})(?!\d)")
+_CARD_GROUPED = re.compile(_START_DIGIT + r"(\d{4})(?:" + _SEP + r"\d{4}){3}(?:" + _SEP + r"\d{1,3})?(?!\d)")
+
+
+def _keep_first(match: re.Match) -> str:
+    """The first group as written, every later digit starred (separators kept)."""
+    head = match.group(1)
+    return head + re.sub(r"[0-9Xx]", "*", match.group(0)[len(head):])
 
 
 def mask_pii(text: str) -> str:
-    """身份证号 keeps its first 6 digits (region), 手机号 its first 3 and last 4."""
+    """身份证号 keeps its first 6 digits (region), 手机号 its first 3 and last 4, bank cards their
+    first 4 (and last 4 when written without spaces); also when written in groups."""
     text = _ID_CARD.sub(lambda m: (m.group(1) or m.group(2)) + "*" * (len(m.group(0)) - 6), text)
     text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
-    return _BANK_CARD.sub(lambda m: f"{m.group(1)}{'*' * (len(m.group(0)) - 8)}{m.group(2)}", text)
+    text = _BANK_CARD.sub(lambda m: f"{m.group(1)}{'*' * (len(m.group(0)) - 8)}{m.group(2)}", text)
+    text = _ID_GROUPED.sub(_keep_first, text)
+    text = _MOBILE_GROUPED.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
+    return _CARD_GROUPED.sub(_keep_first, text)
 
 
 def mask_phone(phone: Optional[str]) -> Optional[str]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from bot.config import PROJECT_ROOT
+from bot.config import PROJECT_ROOT, mask_url
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,11 @@ class Stack:
     with_web: bool = True
     # Webhook URL Rasa calls for custom actions; None: the action server this stack starts.
     action_endpoint: Optional[str] = None
+    # Rasa and the action server listen on the loopback address only: residents reach Rasa's channels
+    # from this machine (make run) or through the proxy in front of it (make run-scaled)
+    bind: str = "127.0.0.1"
+    # the endpoints file whose action URL is pointed at this stack (the scaled profile has its own)
+    endpoints_template: Path = PROJECT_ROOT / "endpoints.yml"
     processes: List[subprocess.Popen] = field(default_factory=list)
     # Rasa's HTTP API (push messages, trackers) is always token-protected; never logged.
     api_token: str = field(default_factory=lambda: os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(24),
@@ -62,26 +67,24 @@ class Stack:
     def web_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.web}"
 
-    def _spawn(self, name: str, args: List[str]) -> None:
-        # PYTHONPATH: Rasa applies --logging-config-file before it adds the working directory to
-        # sys.path, so without it the privacy filter (bot.privacy) could not be imported and Rasa
-        # would silently log unmasked.
+    @property
+    def tracker_db_url(self) -> str:
+        """Where this stack's Rasa stores conversations (bot.config: TRACKER_DB_URL, else beside a
+        SQLite DATABASE_URL, else that database): a test stack on a temporary database gets its own."""
+        from bot.config import default_tracker_db_url, get_settings
+
+        merged = {**os.environ, **self.env}
+        return merged.get("TRACKER_DB_URL") or default_tracker_db_url(
+            merged.get("DATABASE_URL") or get_settings().database_url)
+
+    def _spawn(self, name: str, args: List[str], extra_env: Optional[Dict[str, str]] = None) -> None:
         # RASA_AUTH_TOKEN / RASA_API_URL: the desk (page server) reaches Rasa's HTTP API with them
-        env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
-               "RASA_AUTH_TOKEN": self.api_token, "RASA_API_URL": self.rasa_url,
-               "PYTHONPATH": os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p)}
-        log_dir = self.log_dir or Path(tempfile.mkdtemp(prefix="assistant-logs-"))
-        log_dir.mkdir(parents=True, exist_ok=True)
-        out = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
-        logger.info("starting %s (log: %s)", name, log_dir / f"{name}.log")
-        proc = subprocess.Popen(args, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-        proc.name = name  # type: ignore[attr-defined]
-        self.processes.append(proc)
+        env = {**self.env, "RASA_AUTH_TOKEN": self.api_token, "RASA_API_URL": self.rasa_url, **(extra_env or {})}
+        self.processes.append(spawn(name, args, env, self.log_dir))
 
     def _endpoints_file(self) -> Path:
         path = Path(tempfile.mkdtemp(prefix="assistant-endpoints-")) / "endpoints.yml"
-        text = (PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8")
+        text = self.endpoints_template.read_text(encoding="utf-8")
         endpoint = self.action_endpoint or f"{self.action_url}/webhook"
         path.write_text(text.replace("http://localhost:5055/webhook", endpoint), encoding="utf-8")
         return path
@@ -89,16 +92,10 @@ class Stack:
     def start(self, timeout: float = 240.0) -> Stack:
         if not self.model.exists():
             raise FileNotFoundError(f"{self.model} 不存在：请先运行 make model")
-        self._spawn("actions", [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
-                                "--port", str(self.ports.actions), "--logging-config_file", LOGGING_CONFIG])
-        self._spawn("rasa", [str(VENV_BIN / "rasa"), "run", "--model", str(self.model),
-                             "--port", str(self.ports.rasa), "--credentials", "credentials.yml",
-                             "--endpoints", str(self._endpoints_file()), "--cors", "*",
-                             "--enable-api", "--auth-token", self.api_token,
-                             "--logging-config-file", LOGGING_CONFIG])
+        self._spawn("actions", action_server_args(self.ports.actions), extra_env={"SANIC_HOST": self.bind})
+        self._spawn_rasa()
         if self.with_web:
-            self._spawn("web", [str(VENV_BIN / "python"), "-m", "bot", "web", "serve",
-                                "--port", str(self.ports.web), "--rasa-url", f"http://localhost:{self.ports.rasa}"])
+            self._spawn("web", web_server_args(self.ports.web, f"http://localhost:{self.ports.rasa}"))
         try:
             wait_http(f"{self.action_url}/health", timeout, self.processes)
             if self.with_web:
@@ -109,18 +106,73 @@ class Stack:
             raise
         return self
 
+    def _spawn_rasa(self) -> None:
+        self._spawn("rasa", rasa_server_args(self.model, self.bind, self.ports.rasa, self._endpoints_file()))
+
+    def restart_rasa(self, timeout: float = 240.0) -> None:
+        """Stop the Rasa server and start it again on the same port, model and stores (what a crash
+        and a service manager's restart do); returns when it answers again."""
+        for proc in [p for p in self.processes if getattr(p, "name", "") == "rasa"]:
+            terminate([proc])
+            self.processes.remove(proc)
+        self._spawn_rasa()
+        wait_http(f"{self.rasa_url}/", timeout, self.processes, expect="Hello from Rasa")
+
     def stop(self) -> None:
-        for proc in self.processes:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for proc in self.processes:
-            try:
-                proc.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        terminate(self.processes)
         self.processes.clear()
+
+
+def spawn(name: str, args: List[str], env: Dict[str, str], log_dir: Optional[Path] = None) -> subprocess.Popen:
+    """Start one server in its own process group (stopped with its children), output to
+    ``<log_dir>/<name>.log``; ``env`` on top of this process's environment."""
+    # PYTHONPATH: Rasa applies --logging-config-file before it adds the working directory to
+    # sys.path, so without it the privacy filter (bot.privacy) could not be imported and Rasa
+    # would silently log unmasked.
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
+                "PYTHONPATH": os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p),
+                **env}
+    log_dir = log_dir or Path(tempfile.mkdtemp(prefix="assistant-logs-"))
+    log_dir.mkdir(parents=True, exist_ok=True)
+    out = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+    logger.info("starting %s (log: %s)", name, log_dir / f"{name}.log")
+    proc = subprocess.Popen(args, cwd=PROJECT_ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    proc.name = name  # type: ignore[attr-defined]
+    return proc
+
+
+def action_server_args(port: int) -> List[str]:
+    """rasa_sdk's server; it binds to SANIC_HOST (default every interface: set it)."""
+    return [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port),
+            "--logging-config_file", LOGGING_CONFIG]
+
+
+def rasa_server_args(model: Path, bind: str, port: int, endpoints: Path) -> List[str]:
+    """`rasa run` through bot.rasa_server: the API token comes from RASA_AUTH_TOKEN in the
+    environment, never from the command line, which every local user can read with ps."""
+    return [str(VENV_BIN / "python"), "-m", "bot.rasa_server", "--model", str(model), "--interface", bind,
+            "--port", str(port), "--credentials", "credentials.yml", "--endpoints", str(endpoints),
+            "--cors", "*", "--enable-api", "--logging-config-file", LOGGING_CONFIG]
+
+
+def web_server_args(port: int, rasa_url: str) -> List[str]:
+    """The page server; ``rasa_url`` is where browsers reach Rasa's Socket.IO channel."""
+    return [str(VENV_BIN / "python"), "-m", "bot", "web", "serve", "--port", str(port), "--rasa-url", rasa_url]
+
+
+def terminate(processes: List[subprocess.Popen]) -> None:
+    """SIGTERM each process group, SIGKILL what is still there after 15 s."""
+    for proc in processes:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for proc in processes:
+        try:
+            proc.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
 
 
 def wait_http(url: str, timeout: float, processes: List[subprocess.Popen], expect: str = "") -> None:
@@ -176,6 +228,7 @@ def run_forever(ports: Ports) -> int:
               f"  账号管理:       http://localhost:{ports.web}/admin/\n"
               f"  REST webhook:   http://localhost:{ports.rasa}/webhooks/rest/webhook\n"
               f"  动作服务器:     http://localhost:{ports.actions}/health\n"
+              f"  对话记录:       {mask_url(stack.tracker_db_url)}\n"
               f"  日志目录:       {PROJECT_ROOT / 'var' / 'log'}\n\n按 Ctrl-C 停止。", flush=True)
         while all(proc.poll() is None for proc in stack.processes):
             time.sleep(1)
