@@ -33,6 +33,15 @@ def latest_text(tracker: Tracker) -> str:
     return (tracker.latest_message or {}).get("text") or ""
 
 
+def typed_text(tracker: Tracker) -> str:
+    """The latest user message as the resident typed it (before normalisation and its length cap):
+    what a work order or a note must keep word for word."""
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "user":
+            return str(event.get("text") or "")
+    return latest_text(tracker)
+
+
 def latest_intent(tracker: Tracker) -> str:
     return ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
 

@@ -25,7 +25,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import hotline, latest_intent, latest_text
+from actions.common import hotline, latest_intent, latest_text, typed_text
 from actions.handoff import normalise_phone
 from bot.channels.handoff import is_cancel
 from bot.places import find_district, normalize_district
@@ -91,7 +91,7 @@ class ActionStartWorkorder(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         category = CATEGORY_OF_INTENT.get(latest_intent(tracker), "投诉求助")
-        text = " ".join(latest_text(tracker).split())
+        text = " ".join(typed_text(tracker).split())
         events: List[EventType] = [SlotSet(slot, None) for slot in SLOTS]
         events.append(SlotSet("wo_category", category))
         kind = "建议" if category == "建言" else "投诉或求助"
@@ -108,7 +108,11 @@ class ActionStartWorkorder(Action):
 
 
 class ValidateWorkorderForm(FormValidationAction):
-    """Checks each answer; 建言 skips where and when; 取消 ends the form with nothing filed."""
+    """Checks each answer; 建言 skips where and when; 取消 ends the form with nothing filed.
+
+    rasa-sdk validates every slot set since the resident's message, so the empty values that
+    action_start_workorder sets are validated too on the form's first run: a validator passes an
+    empty value through silently (only an answer can be refused or taken as "跳过")."""
 
     def name(self) -> str:
         return "validate_workorder_form"
@@ -127,7 +131,9 @@ class ValidateWorkorderForm(FormValidationAction):
 
     def validate_wo_what(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain: DomainDict) -> Dict[str, Any]:
-        text = " ".join(str(value or "").split())
+        if value is None:  # emptied by action_start_workorder, not an answer
+            return {"wo_what": None}
+        text = _as_typed(value, tracker)
         if not says_what_happened(text):
             dispatcher.utter_message(text="请具体说说是什么事，比如「小区门口路灯坏了一周」。")
             return {"wo_what": None}
@@ -135,7 +141,9 @@ class ValidateWorkorderForm(FormValidationAction):
 
     async def validate_wo_place(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> Dict[str, Any]:
-        text = " ".join(str(value or "").split())
+        if value is None:  # emptied by action_start_workorder, not an answer
+            return {"wo_place": None}
+        text = _as_typed(value, tracker)
         if len(_words(text)) < 2 or is_skip(text):
             dispatcher.utter_message(text="承办部门需要知道地点才能处理，请说区和具体地址或附近的地名。")
             return {"wo_place": None}
@@ -147,6 +155,8 @@ class ValidateWorkorderForm(FormValidationAction):
 
     async def validate_wo_district(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: DomainDict) -> Dict[str, Any]:
+        if value is None:  # emptied by action_start_workorder, not an answer
+            return {"wo_district": None}
         text = str(value or "")
         if is_skip(text):
             return {"wo_district": SKIPPED}
@@ -160,13 +170,17 @@ class ValidateWorkorderForm(FormValidationAction):
 
     def validate_wo_when(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain: DomainDict) -> Dict[str, Any]:
-        text = " ".join(str(value or "").split())
+        if value is None:  # emptied by action_start_workorder, not an answer
+            return {"wo_when": None}
+        text = _as_typed(value, tracker)
         if not text or is_skip(text):
             return {"wo_when": SKIPPED}
         return {"wo_when": text[:100]}
 
     def validate_wo_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                           domain: DomainDict) -> Dict[str, Any]:
+        if value is None:  # emptied by action_start_workorder, not an answer
+            return {"wo_phone": None}
         text = str(value or "")
         if is_skip(text):
             return {"wo_phone": SKIPPED}
@@ -179,6 +193,8 @@ class ValidateWorkorderForm(FormValidationAction):
 
     def validate_wo_confirm(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                             domain: DomainDict) -> Dict[str, Any]:
+        if value is None:  # emptied by action_start_workorder, not an answer
+            return {"wo_confirm": None}
         words = _words(str(value or ""))
         if words in _YES or (latest_intent(tracker) == "affirm" and not any(w in words for w in ("改", "错"))):
             return {"wo_confirm": "yes"}
@@ -190,6 +206,15 @@ class ValidateWorkorderForm(FormValidationAction):
             return {"wo_confirm": None, field: None}
         dispatcher.utter_message(text="请选择「确认」，或说要修改哪一项（比如「修改地点」），也可以「取消」。")
         return {"wo_confirm": None}
+
+
+def _as_typed(value: Any, tracker: Tracker) -> str:
+    """A free-text answer as the resident typed it: the form fills slots from the normalised text
+    (half-width punctuation, 繁→简, capped), but the department should read the resident's words."""
+    text = " ".join(str(value or "").split())
+    if text and text == " ".join(latest_text(tracker).split()):
+        return " ".join(typed_text(tracker).split())
+    return text
 
 
 def _district_buttons(known: List[str]) -> List[Dict[str, str]]:

@@ -172,3 +172,14 @@ def test_status_lookup_shows_only_the_residents_own_orders(store_db: str) -> Non
     listing = _lookup("查工单")
     assert mine.number in listing and second.number in listing and theirs.number not in listing
     assert theirs.number not in _lookup("查工单", sender="a-third-resident")
+
+
+def test_the_first_run_after_the_start_says_nothing_and_skips_nothing() -> None:
+    """rasa-sdk validates the slots action_start_workorder emptied: no complaint, no "跳过" taken."""
+    slots = {"wo_what": None, "wo_place": None, "wo_district": None, "wo_when": None, "wo_confirm": None,
+             "wo_phone": None}
+    tracker = make_tracker("我要投诉", "report_problem", slots={"wo_category": "投诉求助", **slots},
+                           changed=tuple(slots), resolve=False)
+    tracker.active_loop = {"name": "workorder_form"}
+    messages, events = run_action(ValidateWorkorderForm(), tracker)
+    assert messages == [] and all(v is None for k, v in _slots(events).items() if k != "requested_slot")
