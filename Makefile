@@ -10,10 +10,11 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 # Rasa 3.6 supports Python 3.8-3.10: find a 3.10 on PATH or installed by pyenv.
 find_python = $(firstword $(foreach c,python3.10 $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10) $(wildcard /usr/local/bin/python3.10 /usr/bin/python3.10),$(shell $(c) -c 'import sys; print("$(c)" if sys.version_info[:2] == (3, 10) else "")' 2>/dev/null)))
 
-.PHONY: help setup venv node browser data model run lint test bench bench-faq bench-routing clean
+.PHONY: help setup venv node browser haproxy data model run run-scaled lint test bench bench-faq bench-routing clean
 
 help:
 	@echo "make run    — 安装依赖、导入数据、必要时训练模型，然后启动助手"
+	@echo "make run-scaled — 扩展部署：PostgreSQL、Redis、2 个 Rasa 副本和 2 个动作服务器，HAProxy 在前（README「Scale-out」）"
 	@echo "make test   — 同样的准备，然后运行代码检查（make lint）和全部测试"
 	@echo "make lint   — 代码检查：ruff（bot、actions、tests）和 mypy（bot、actions）"
 	@echo "make bench  — 性能基准（与 rasa init 示例机器人对比）"
@@ -43,6 +44,12 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 	  { echo "错误：无法安装 chromium（浏览器测试需要）" >&2; exit 1; }; }
 
+# HAProxy in front of the scaled profile's replicas (Debian package).
+haproxy:
+	@command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || { echo "安装 haproxy"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null) || \
+	  { echo "错误：无法安装 haproxy（make run-scaled 需要）" >&2; exit 1; }; }
+
 # Registry import (idempotent), vocabulary for the NLU, open-data cache, the sample FAQ (idempotent).
 data: venv
 	$(PY) -m bot registry import
@@ -59,11 +66,16 @@ model: setup
 run: model
 	$(PY) -m bot run
 
+# Scaled profile on PostgreSQL and Redis (DATABASE_URL, REDIS_URL, SCALED_PORT, RASA_REPLICAS, ...:
+# README "Scale-out"); prepares its own database. `make run` stays SQLite and one process each.
+run-scaled: model haproxy
+	$(PY) -m bot.scaleout
+
 # Static checks; configuration in pyproject.toml.
 lint: venv
 	$(PY) -m ruff check bot actions tests && $(PY) -m mypy bot actions
 
-test: model browser lint
+test: model browser haproxy lint
 	$(PY) -m pytest
 
 bench: model

@@ -1,0 +1,90 @@
+"""The HAProxy configuration of ``make run-scaled``: one public port, three internal front-ends.
+
+- public (``SCALED_PORT``): ``/webhooks/`` and ``/socket.io/`` go to the Rasa replicas, everything
+  else to the page servers. Socket.IO's long-polling needs every request of one session on the same
+  replica: a cookie set by HAProxy keeps a browser on the replica it started with (a WebSocket is
+  one connection anyway). Rasa's HTTP API (``/conversations``, ``/model``, ``/status``) is never
+  routed from outside.
+- rasa-api (loopback): Rasa's HTTP API across the replicas, for the desk (token-protected).
+- actions (loopback): the action servers, for every Rasa replica.
+
+Health checks take a dead process out of rotation within a few seconds, and a request that could
+not even connect (a process that has just died) goes to another (``retry-on conn-failure``). A
+request already sent is never retried: a turn or an action (filing a work order) must not run twice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List
+
+
+@dataclass(frozen=True)
+class Backends:
+    public_bind: str
+    public_port: int
+    rasa_api_port: int
+    actions_port: int
+    rasa: List[int]
+    actions: List[int]
+    web: List[int]
+
+
+def _servers(prefix: str, ports: List[int], extra: str = "") -> str:
+    return "\n".join(f"    server {prefix}{n} 127.0.0.1:{port} check inter 2s fall 2 rise 1{extra.format(n=n)}"
+                     for n, port in enumerate(ports, 1))
+
+
+def render(backends: Backends) -> str:
+    """The whole haproxy.cfg text."""
+    return f"""# Written by python -m bot.scaleout at start-up (bot/scaleout/haproxy.py); not edited by hand.
+global
+    maxconn 4096
+
+defaults
+    mode http
+    option redispatch
+    retries 2
+    retry-on conn-failure
+    timeout connect 3s
+    timeout client 120s
+    timeout server 120s
+    timeout tunnel 1h
+    timeout http-request 15s
+
+frontend public
+    bind {backends.public_bind}:{backends.public_port}
+    acl to_rasa path_beg /webhooks/ /socket.io/
+    use_backend rasa if to_rasa
+    default_backend web
+
+frontend rasa_api
+    bind 127.0.0.1:{backends.rasa_api_port}
+    default_backend rasa_api
+
+frontend actions
+    bind 127.0.0.1:{backends.actions_port}
+    default_backend actions
+
+backend rasa
+    balance roundrobin
+    option httpchk GET /
+    http-check expect string Hello
+    cookie ASSISTANT_RASA insert indirect nocache httponly
+{_servers("rasa", backends.rasa, " cookie r{n}")}
+
+backend rasa_api
+    balance roundrobin
+    option httpchk GET /
+    http-check expect string Hello
+{_servers("rasa", backends.rasa)}
+
+backend actions
+    balance roundrobin
+    option httpchk GET /health
+{_servers("actions", backends.actions)}
+
+backend web
+    balance roundrobin
+    option httpchk GET /
+{_servers("web", backends.web)}
+"""
