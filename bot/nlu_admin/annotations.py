@@ -102,14 +102,6 @@ def read_example(text: str) -> Example:
                                       for e in found))
 
 
-def _stamp(path: Path) -> Tuple[str, int, int]:
-    try:
-        stat = path.stat()
-        return str(path), stat.st_mtime_ns, stat.st_size
-    except OSError:
-        return str(path), 0, 0
-
-
 @lru_cache(maxsize=4)
 def _normalizer(words_dir: Tuple[Tuple[str, int, int], ...], corrections: Tuple[str, int, int]) -> Normalizer:
     directory = Path(words_dir[0][0]).parent if words_dir else Path()
@@ -120,8 +112,8 @@ def normalizer() -> Normalizer:
     """The assistant's own normaliser (bot.nlu.textnorm: width, 繁→简, emoji, pinyin, the typo table)
     over the data being edited; rebuilt when a dictionary or the typo table changes."""
     jieba = files.words_file().parent
-    stamps = tuple(_stamp(p) for p in sorted(jieba.glob("*.txt"))) if jieba.is_dir() else ()
-    return _normalizer(stamps, _stamp(files.corrections_file()))
+    stamps = tuple(files.stamp(p) for p in sorted(jieba.glob("*.txt"))) if jieba.is_dir() else ()
+    return _normalizer(stamps, files.stamp(files.corrections_file()))
 
 
 def text_key(plain: str, norm: Optional[Normalizer] = None) -> str:

@@ -127,6 +127,15 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def stamp(path: Path) -> Tuple[str, int, int]:
+    """(path, modification time, size): changes when the file does (a cache key)."""
+    try:
+        info = path.stat()
+        return str(path), info.st_mtime_ns, info.st_size
+    except OSError:
+        return str(path), 0, 0
+
+
 def digest(*parts: str) -> str:
     """A short version token over some text (the etag of an intent, a table, a file)."""
     sha = hashlib.sha256()

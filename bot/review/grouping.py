@@ -54,41 +54,55 @@ class Cluster(Generic[T]):
     keys: Counter = field(default_factory=Counter)  # normalised text → messages
 
 
-@lru_cache(maxsize=2)
-def _describer(dictionaries: Tuple[str, ...], variants: str) -> Tuple[Resolver, frozenset]:
-    from bot.registry.resolver import Resolver, load_variants
+class Describer:
+    """:meth:`describe` with the project's dictionaries and kinds of handling, remembered per text."""
 
-    words = {w for kind in load_variants(Path(variants)).values() for w in kind} if Path(variants).exists() else set()
-    return Resolver([], [Path(p) for p in dictionaries if Path(p).exists()]), frozenset(words | ASKING_WORDS)
+    def __init__(self, dictionaries: Tuple[str, ...], variants: Path) -> None:
+        from bot.registry.resolver import Resolver as Tokens
+        from bot.registry.resolver import load_variants
+
+        words = {w for kind in load_variants(variants).values() for w in kind} if variants.exists() else set()
+        self.resolver: Resolver = Tokens([], [Path(p) for p in dictionaries])  # no items: its words only
+        self.skip = frozenset(words | ASKING_WORDS)
+        self.describe = lru_cache(maxsize=100_000)(self._describe)
+
+    def _describe(self, text: str) -> str:
+        words = [w for w in self.resolver.content_words(text, keep_short=True) if w not in self.skip]
+        return " ".join(words) or text
+
+
+@lru_cache(maxsize=2)
+def _describer(dictionaries: Tuple[Tuple[str, int, int], ...], variants: Tuple[str, int, int]) -> Describer:
+    return Describer(tuple(p for p, _, _ in dictionaries), Path(variants[0]))
+
+
+def describer() -> Callable[[str], str]:
+    """The describing function for the data as it is now (built again when a dictionary changes)."""
+    jieba_dir = files.words_file().parent
+    dictionaries = tuple(files.stamp(p) for p in sorted(jieba_dir.glob("*.txt"))) if jieba_dir.is_dir() else ()
+    return _describer(dictionaries, files.stamp(files.data_root() / "lexicon" / "variants.tsv")).describe
 
 
 def describe(text: str) -> str:
     """The words of a normalised text that say what it is about, space-separated (the text itself
     when none is left)."""
-    jieba_dir = files.words_file().parent
-    dictionaries = tuple(str(p) for p in sorted(jieba_dir.glob("*.txt"))) if jieba_dir.is_dir() else ()
-    resolver, skip = _describer(dictionaries, str(files.data_root() / "lexicon" / "variants.tsv"))
-    words = [w for w in resolver.content_words(text, keep_short=True) if w not in skip]
-    return " ".join(words) or text
+    return describer()(text)
 
 
-def background() -> List[str]:
-    """The descriptions of every training example (the IDF's background); recomputed when the
-    examples change."""
-    from bot.nlu_admin.annotations import read_example, text_key
+def background(describe_text: Optional[Callable[[str], str]] = None) -> List[str]:
+    """The descriptions of every training example (the IDF's background)."""
+    from bot.nlu_admin.annotations import normalizer, read_example, text_key
     from bot.nlu_admin.training_data import read_training_data
 
-    return list(_described(tuple(sorted({text_key(read_example(t).plain) for _, t in
-                                         read_training_data().all_examples()}))))
-
-
-@lru_cache(maxsize=2)
-def _described(keys: Tuple[str, ...]) -> Tuple[str, ...]:
-    return tuple(describe(k) for k in keys)
+    norm = normalizer()
+    keys = {text_key(read_example(t).plain, norm) for _, t in read_training_data().all_examples()}
+    describe_text = describe_text or describer()
+    return [describe_text(k) for k in sorted(keys)]
 
 
 def cluster(items: Sequence[T], keys: Sequence[str], threshold: float = THRESHOLD,
-            features: Callable[[str], str] = describe, corpus: Optional[Sequence[str]] = None) -> List[Cluster[T]]:
+            features: Optional[Callable[[str], str]] = None, corpus: Optional[Sequence[str]] = None
+            ) -> List[Cluster[T]]:
     """Groups of ``items`` (``keys``: each one's normalised text), biggest first; ``corpus``: the IDF's
     background (default: the training examples, :func:`background`)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -100,9 +114,10 @@ def cluster(items: Sequence[T], keys: Sequence[str], threshold: float = THRESHOL
         by_key.setdefault(key, []).append(item)
     if len(distinct) <= 1:
         return [Cluster[T](k, by_key[k], Counter({k: counts[k]})) for k in distinct]
+    features = features or describer()
     described = [features(k) or k or " " for k in distinct]
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 2), sublinear_tf=True)
-    vectorizer.fit([*(background() if corpus is None else corpus), *described])
+    vectorizer.fit([*(background(features) if corpus is None else corpus), *described])
     vectors = vectorizer.transform(described)
     owner = [-1] * len(distinct)
     leaders: List[int] = []
@@ -115,9 +130,9 @@ def cluster(items: Sequence[T], keys: Sequence[str], threshold: float = THRESHOL
                 continue
             owner[i] = i
             leaders.append(i)
-            line = sims.getrow(row)
-            for j, sim in zip(line.indices, line.data, strict=True):
-                if j > i and owner[j] == -1 and sim >= threshold:
+            lo, hi = sims.indptr[row], sims.indptr[row + 1]
+            for j in sims.indices[lo:hi][sims.data[lo:hi] >= threshold]:
+                if j > i and owner[j] == -1:
                     owner[j] = i
     groups: Dict[int, Cluster[T]] = {i: Cluster[T](distinct[i]) for i in leaders}
     for j, leader in enumerate(owner):

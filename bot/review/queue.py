@@ -31,8 +31,9 @@ import os
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from sqlalchemy import select
@@ -42,7 +43,8 @@ from sqlalchemy.orm import Session
 from bot.analytics.events import UserMessage, question_before, read_messages
 from bot.audit.log import AuditError, AuditView, record, register_reverter
 from bot.db import session_scope
-from bot.nlu_admin.annotations import NluError, text_key
+from bot.nlu.textnorm import Normalizer
+from bot.nlu_admin.annotations import NluError, normalizer, text_key
 from bot.ratings.levels import BAD_LEVELS
 from bot.ratings.models import Rating
 from bot.review.grouping import cluster
@@ -87,11 +89,27 @@ class Candidate:
     guess: Optional[str]  # its best real intent
     confidence: Optional[float]
     level: Optional[int] = None  # the rating, for reason "rated"
+    norm_key: str = ""  # the text as the assistant normalises it (bot.nlu_admin.annotations.text_key)
 
 
 def _candidate(message: UserMessage, reasons: Tuple[str, ...], level: Optional[int] = None) -> Candidate:
     return Candidate(message.key, message.text, message.at, reasons, message.intent, message.guess,
                      message.confidence, level)
+
+
+class _Keys:
+    """text_key with one normaliser; a text seen before (in this process) is not normalised again."""
+
+    def __init__(self) -> None:
+        self.norm = normalizer()
+
+    def __call__(self, text: str) -> str:
+        return _key(text, self.norm)
+
+
+@lru_cache(maxsize=200_000)
+def _key(text: str, norm: Normalizer) -> str:
+    return text_key(text, norm)
 
 
 def _handled(keys: Iterable[str]) -> Set[str]:
@@ -137,8 +155,9 @@ def pending(days: int = DEFAULT_DAYS, now: Optional[float] = None, url: Optional
         found[question.key] = _candidate(question, reasons, int(level))
     handled = _handled(found)
     known = _known_examples()
-    return sorted((c for c in found.values() if c.key not in handled and text_key(c.text) not in known),
-                  key=lambda c: c.at)
+    keys = _Keys()
+    kept = (replace(c, norm_key=keys(c.text)) for c in found.values() if c.key not in handled)
+    return sorted((c for c in kept if c.norm_key not in known), key=lambda c: c.at)
 
 
 def _iso(timestamp: float) -> str:
@@ -147,7 +166,7 @@ def _iso(timestamp: float) -> str:
 
 def groups(candidates: Sequence[Candidate]) -> List[Dict[str, Any]]:
     """The queue's rows, biggest first: one per group of similar messages."""
-    keys = [text_key(c.text) for c in candidates]
+    keys = [c.norm_key for c in candidates]
     display: Dict[str, str] = {}
     for candidate, key in zip(candidates, keys, strict=True):
         display[key] = candidate.text  # the latest spelling (candidates are oldest first)
@@ -224,8 +243,9 @@ def decide(action: Any, body: Dict[str, Any], actor: str, days: int = DEFAULT_DA
     if not isinstance(note, str) or len(note) > 500:
         raise ReviewError("备注须为 500 字以内的文字")
     with _decide_lock:
-        wanted = {text_key(t) for t in texts}
-        chosen = [c for c in pending(days) if text_key(c.text) in wanted]
+        keys = _Keys()
+        wanted = {keys(t) for t in texts}
+        chosen = [c for c in pending(days) if c.norm_key in wanted]
         if not chosen:
             raise ReviewError("这些消息已经处理过（或已不在待审范围内），请刷新", 409)
         made = _apply(action, chosen, texts, actor, body)
