@@ -8,7 +8,7 @@ then no spaces or punctuation, lower case), so "居住證怎麼辦？" and "居�
 * A **near-duplicate**: RapidFuzz's ``fuzz.ratio`` (normalised Indel similarity:
   2 × matching characters / (length a + length b), 0–100) against another intent's examples is
   :data:`NEAR_THRESHOLD` or more. At 80, two ten-character sentences differ by about two characters
-  — "是这样" / "不是这样" (85.7) or "需要" / "不需要" (80). Measured on the 944 hand-kept examples
+  — "是这样" / "不是这样" (85.7) or "需要" / "不需要" (80). Measured on the 997 hand-kept examples
   of 2026-11: 3 cross-intent pairs reach 80, all 肯定/否定 pairs an administrator should look at
   twice; "[生育津贴]怎么申领" / "[生育津贴]在哪申领" (75) does not. Flagged, not refused: such
   pairs can be right, but the administrator should see them.
