@@ -1,8 +1,9 @@
-"""``python -m bot routing …``: train, eval, list, activate, route.
+"""``python -m bot routing …``: train, eval, list, activate, route, ensure.
 
-Exit status: 0 done, 1 no such model/version, 2 a file or column that cannot be used (missing
-column — the message names it and the headers the file has; one class only; not a spreadsheet).
-Empty texts are skipped and counted; texts over 2,000 characters are cut and counted.
+Exit status: 0 done, 1 no such model/version (or one that cannot be loaded), 2 a file or column
+that cannot be used (missing column — the message names it and the headers the file has; one
+class only; not a spreadsheet). Empty texts and formulas are skipped and counted; texts over
+2,000 characters are cut and counted. Training reports its progress on stderr, one line a step.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict
 
 # the usual label columns and the model name each gets when --name is not given
 DEFAULT_NAMES = {"承办部门": "department", "诉求类型": "type"}
@@ -30,6 +31,8 @@ def register(sub: Any) -> None:
 
     p = routing.add_parser("train", help="训练一个新版本（该名称还没有启用的版本时自动启用）")
     common(p)
+    p.add_argument("--group-col", default=None, metavar="HEADER",
+                   help="分组列的表头（如 诉求分类）：交叉验证时同组的消息不拆开，转人工阈值更可信")
     p.add_argument("--name", default=None, metavar="MODEL",
                    help="模型名（默认：承办部门→department，诉求类型→type）")
     p.add_argument("--target-accuracy", type=float, default=0.9,
@@ -55,6 +58,12 @@ def register(sub: Any) -> None:
     p.add_argument("version", nargs="?", default=None, metavar="VERSION")
     p.set_defaults(func=_activate)
 
+    p = routing.add_parser("ensure", help="示例模型（department、type）缺失或过期时用示例数据训练并启用；"
+                                          "没有变化就什么都不做")
+    common(p, file=False)
+    p.add_argument("--sample", type=Path, default=None, help=argparse.SUPPRESS)
+    p.set_defaults(func=_ensure)
+
     p = routing.add_parser("route", help='分拨一条诉求："TEXT"，或 - 从标准输入每行一条')
     common(p, file=False)
     p.add_argument("text")
@@ -74,28 +83,9 @@ def _error(message: object, code: int) -> int:
     return code
 
 
-class _Bar:
-    """Training progress on stderr, one tqdm bar per stage."""
-
-    def __init__(self) -> None:
-        self.stage = ""
-        self.bar: Optional[Any] = None
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        from tqdm import tqdm
-
-        if stage != self.stage:
-            self.close()
-            self.stage = stage
-            self.bar = tqdm(total=total, desc=stage, file=sys.stderr, leave=True)
-        if self.bar is not None:
-            self.bar.n = done
-            self.bar.refresh()
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
+def _progress(stage: str, done: int, total: int) -> None:
+    """Training progress on stderr, one line a step (readable in a log as well as a terminal)."""
+    print(f"  {stage} {done}/{total}", file=sys.stderr, flush=True)
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -105,21 +95,20 @@ def _train(args: argparse.Namespace) -> int:
     from bot.routing.train import train
 
     name = _name(args)
+    if not 0.0 < args.target_accuracy <= 1.0:
+        return _error(f"--target-accuracy 应在 0 和 1 之间（如 0.9），不是 {args.target_accuracy}", 2)
     try:
         check_name(name)
-        data = read_labelled(args.file, args.text_col, args.label_col, args.sheet)
+        data = read_labelled(args.file, args.text_col, args.label_col, args.sheet, group_col=args.group_col)
     except (SheetError, StoreError) as exc:
         return _error(exc, 2)
-    print(f"读入 {args.file}：{data.summary()}", file=sys.stderr)
+    print(f"读入 {args.file}：{data.summary()}", file=sys.stderr, flush=True)
     small = [f"{label}（{n}）" for label, n in data.counts.items() if n < 5]
     if small:
         print(f"注意：这些类别样本很少，分拨会不准：{'、'.join(small)}", file=sys.stderr)
-    bar = _Bar()
-    try:
-        version = train(data, name, root=args.models_dir, target=args.target_accuracy, label_col=args.label_col,
-                        text_col=args.text_col, progress=bar, activate=True if args.activate else None)
-    finally:
-        bar.close()
+    version = train(data, name, root=args.models_dir, target=args.target_accuracy, label_col=args.label_col,
+                    text_col=args.text_col, group_col=args.group_col or "", progress=_progress,
+                    activate=True if args.activate else None)
     meta = version.meta
     if args.json:
         print(json.dumps({"name": version.name, "version": version.version, "active": version.active,
@@ -128,8 +117,11 @@ def _train(args: argparse.Namespace) -> int:
         return 0
     cv, base = meta["cv"], meta["baseline"]
     print(f"{version.name}/{version.version}{'（已启用）' if version.active else '（未启用：routing activate 启用）'}")
-    print(f"  交叉验证 {cv['folds']} 折：macro-F1 {cv['macro_f1']:.3f}，准确率 {cv['accuracy']:.3f}"
+    print(f"  交叉验证（{cv['describe']}）：macro-F1 {cv['macro_f1']:.3f}，准确率 {cv['accuracy']:.3f}"
           f"（基线 {base['cv_macro_f1']:.3f} / {base['cv_accuracy']:.3f}）")
+    if cv["grouped_by"] != "group-column":
+        print("  提示：没有分组列时只把近似重复的消息分在一组，阈值可能偏乐观；有 诉求分类 等列时请加 --group-col",
+              file=sys.stderr)
     print(f"  转人工阈值 {meta['threshold']:.3f}：{cv['triage_share']:.1%} 转人工，"
           f"其余准确率 {cv['accepted_accuracy']:.1%}")
     print(f"  用时 {meta['train_seconds']:.1f} 秒")
@@ -148,14 +140,14 @@ def _eval(args: argparse.Namespace) -> int:
         return _error(exc, 2)
     try:
         version = resolve(_name(args), args.models_dir)
+        if not args.json:
+            print(f"读入 {args.file}：{data.summary()}", file=sys.stderr)
+        result: Dict[str, Any] = evaluate(version, data)
     except StoreError as exc:
         return _error(exc, 1)
-    if not args.json:
-        print(f"读入 {args.file}：{data.summary()}", file=sys.stderr)
-    result: Dict[str, Any] = evaluate(version, data)
-    triage = result.pop("triage")
+    triage = result["triage"]
     if args.json:
-        print(json.dumps(result, ensure_ascii=False))
+        print(json.dumps({**result, "model": f"{version.name}/{version.version}"}, ensure_ascii=False))
         return 0
     base = result["baseline"]
     print(f"{version.name}/{version.version} 在 {args.file}（{result['n']} 条）：")
@@ -196,6 +188,21 @@ def _activate(args: argparse.Namespace) -> int:
     except StoreError as exc:
         return _error(exc, 1)
     print(f"已启用 {version.name}/{version.version}")
+    return 0
+
+
+def _ensure(args: argparse.Namespace) -> int:
+    from bot.faq.sheet import SheetError
+    from bot.routing.ensure import SAMPLE_FILE, ensure
+
+    sample = args.sample or SAMPLE_FILE
+    try:
+        outcomes = ensure(args.models_dir, sample, progress=_progress)
+    except SheetError as exc:
+        return _error(f"示例数据 {sample} 不可用：{exc}", 2)
+    for o in outcomes:
+        done = {"trained": "已训练并启用", "current": "已是最新", "kept": "保留"}[o.action]
+        print(f"{o.name}/{o.version}：{done}（{o.reason}）")
     return 0
 
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from bot.live import Refreshing
 from bot.routing import features, store
+from bot.routing.train import accepts
 
 ALTERNATIVES = 3
 
@@ -39,22 +40,20 @@ class Routing:
 
 class LoadedRouter:
     def __init__(self, version: store.Version) -> None:
-        import joblib  # type: ignore[import-untyped]
-
         self.version = version
-        self.pipeline = joblib.load(version.path / store.ROUTER_FILE)
-        self.classes: List[str] = [str(c) for c in self.pipeline.classes_]
+        self.model = store.load_router(version)
+        self.classes: List[str] = [str(c) for c in self.model.classes_]
         self.threshold = float(version.meta.get("threshold", 0.0))
 
     def route(self, text: str) -> Routing:
         cleaned = features.clean(text)
-        proba = self.pipeline.predict_proba(np.asarray([cleaned], dtype=object))[0]
+        proba = self.model.predict_proba(np.asarray([cleaned], dtype=object))[0]
         order = np.argsort(-proba, kind="stable")
         best = int(order[0])
         confidence = float(proba[best])
-        empty = not any(ch.isalnum() for ch in cleaned)
+        empty = not features.has_words(cleaned)
         return Routing(
-            label=self.classes[best], confidence=confidence, triage=empty or confidence < self.threshold,
+            label=self.classes[best], confidence=confidence, triage=empty or not accepts(confidence, self.threshold),
             alternatives=tuple((self.classes[int(i)], float(proba[int(i)])) for i in order[1:ALTERNATIVES]),
             model=f"{self.version.name}/{self.version.version}")
 

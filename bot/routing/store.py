@@ -126,8 +126,37 @@ def resolve(spec: str, root: Optional[Path] = None) -> Version:
     if len(found) == 1:
         return found[0]
     if not found:
+        name, _, version = spec.partition("/")
+        known = [v.version for v in everything if version and v.name == name]
+        if known:
+            raise StoreError(f"模型 {name} 没有版本「{version}」；已有版本：{'、'.join(known)}")
         raise StoreError(f"找不到路由模型「{spec}」；用 python -m bot routing list 查看已有的模型")
     raise StoreError(f"「{spec}」不止一个模型有这个版本：请写成 名称/版本，如 {found[0].name}/{found[0].version}")
+
+
+def _load(version: Version, filename: str) -> Any:
+    import joblib  # type: ignore[import-untyped]
+
+    from bot.routing.features import VERSION
+
+    trained_with = version.meta.get("features", {}).get("version", 1)
+    if trained_with != VERSION:
+        raise StoreError(f"路由模型 {version.name}/{version.version} 是旧版程序训练的（特征版本 {trained_with}，"
+                         f"现在是 {VERSION}）：请重新训练（python -m bot routing train … 或 routing ensure）")
+    try:
+        return joblib.load(version.path / filename)
+    except Exception as exc:  # missing, truncated or foreign pickle: an operator's problem, not a crash
+        raise StoreError(f"路由模型 {version.name}/{version.version} 的 {filename} 读不了"
+                         f"（{type(exc).__name__}）：请重新训练") from None
+
+
+def load_router(version: Version) -> Any:
+    """The stored :class:`bot.routing.features.Router` of a version."""
+    return _load(version, ROUTER_FILE)
+
+
+def load_baseline(version: Version) -> Any:
+    return _load(version, BASELINE_FILE)
 
 
 def active(name: str, root: Optional[Path] = None) -> Version:

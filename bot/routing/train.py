@@ -1,27 +1,29 @@
-"""Training, the triage threshold, and evaluation (router beside the baseline).
+"""Training, the temperature and the triage threshold, and evaluation (router beside the baseline).
 
 **Training** (:func:`train`): the messages are cleaned once (:func:`bot.routing.features.clean`),
 then
 
-1. *k*-fold stratified cross-validation (k = 5, fewer when the smallest class has fewer
-   messages) gives every training message a probability from a router that did not see it;
-   the baseline is cross-validated on the same folds;
-2. the **triage threshold** is the lowest confidence at which the cross-validated messages the
+1. grouped, stratified *k*-fold cross-validation (:mod:`bot.routing.folds`; k = 5, fewer when
+   the smallest class has fewer messages) gives every training message the SVM scores of a model
+   that saw neither it nor its group; the baseline is cross-validated on the same folds;
+2. the **temperature** of the softmax that turns scores into probabilities is the one that fits
+   those unseen messages best (log-loss), so a confidence of 0.8 means about 8 in 10 right on
+   new messages;
+3. the **triage threshold** is the lowest confidence at which the cross-validated messages the
    router would accept (confidence ≥ threshold) are still right at least ``target`` of the time
-   (default 90%): below it, a work order goes to the desk's manual triage queue instead of a
-   guess. On unseen messages, not on the training messages themselves (the router's training
-   confidence is close to 1 for all of them);
-3. router and baseline are fitted on all messages and stored with the figures
+   (default 90%): below it, a work order goes to the desk's manual triage queue instead of a guess;
+4. router and baseline are fitted on all messages and stored with the figures
    (:mod:`bot.routing.store`).
 
 **Evaluation** (:func:`evaluate`) on another labelled file: macro-F1 (over the classes the file
-has), accuracy, per-class precision/recall/F1/support, and the same figures of the stored
-baseline, so every evaluation says how much better the router is.
+has), accuracy, per-class precision/recall/F1/support, the same figures of the stored baseline,
+and the triage share and accepted accuracy at the stored threshold.
 """
 from __future__ import annotations
 
 import getpass
 import logging
+import math
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,15 +33,18 @@ import numpy as np
 
 from bot.routing import features, store
 from bot.routing.data import Dataset
+from bot.routing.folds import Folds, make_folds
 
 logger = logging.getLogger(__name__)
 
 TARGET_ACCURACY = 0.9
-MAX_FOLDS = 5
+ALL_TO_TRIAGE = 1.01  # the threshold when even the most confident messages miss the target: above any probability
+UNSEEN = -1e3  # the score of a class a fold's model never saw (it can never be its answer)
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
-def _silent(_stage: str, _done: int, _total: int) -> None:
+def silent(_stage: str, _done: int, _total: int) -> None:
+    """No progress reports."""
     return None
 
 
@@ -48,11 +53,12 @@ def choose_threshold(confidence: Sequence[float], correct: Sequence[bool], targe
 
     Messages are taken from the most confident down; the threshold is the confidence of the last
     one at which the accepted messages' accuracy still reaches the target. When even the most
-    confident are below the target, the threshold is 1.0 (every message goes to triage)."""
+    confident are below the target, the threshold is :data:`ALL_TO_TRIAGE` (every message goes to
+    triage, however sure)."""
     conf = np.asarray(confidence, dtype=float)
     ok = np.asarray(correct, dtype=float)
     if conf.size == 0:
-        return 1.0
+        return ALL_TO_TRIAGE
     order = np.argsort(-conf, kind="stable")
     ranked = conf[order]
     running = np.cumsum(ok[order]) / np.arange(1, conf.size + 1)
@@ -60,43 +66,60 @@ def choose_threshold(confidence: Sequence[float], correct: Sequence[bool], targe
     block_end = np.append(ranked[:-1] > ranked[1:], True)
     meets = np.nonzero((running >= target) & block_end)[0]
     if meets.size == 0:
-        return 1.0
+        return ALL_TO_TRIAGE
     return float(ranked[int(meets.max())])
 
 
-def _folds(labels: Sequence[str]) -> Any:
-    from sklearn.model_selection import StratifiedKFold
+def stored_threshold(threshold: float) -> float:
+    """4 decimals, rounded down (rounding 0.99996 up to 1.0 would send messages of 0.99998 to triage)."""
+    if threshold >= ALL_TO_TRIAGE:
+        return ALL_TO_TRIAGE
+    return math.floor(threshold * 10_000) / 10_000
 
-    smallest = min(np.unique(np.asarray(labels), return_counts=True)[1])
-    k = int(max(2, min(MAX_FOLDS, smallest)))
-    return StratifiedKFold(n_splits=k, shuffle=True, random_state=20261127)
+
+def accepts(confidence: float, threshold: float) -> bool:
+    """Whether the router decides (True) or the work order goes to manual triage."""
+    return confidence >= threshold
 
 
-def cross_validate(data: Dataset, cleaned: Sequence[str], progress: Progress = _silent) -> Dict[str, Any]:
-    """Out-of-fold probabilities of the router and predictions of the baseline."""
+def fit_temperature(values: np.ndarray, truth: np.ndarray) -> float:
+    """The softmax temperature with the lowest log-loss of the true classes (column indices ``truth``)."""
+    from scipy.optimize import minimize_scalar  # type: ignore[import-untyped]
+
+    rows = np.arange(len(truth))
+
+    def loss(t: float) -> float:
+        p = features.softmax(values, t)[rows, truth]
+        return float(-np.log(np.clip(p, 1e-12, 1.0)).mean())
+
+    found = minimize_scalar(loss, bounds=(0.05, 100.0), method="bounded")
+    return float(found.x)
+
+
+def cross_validate(data: Dataset, cleaned: Sequence[str], folds: Folds,
+                   progress: Progress = silent) -> Dict[str, Any]:
+    """Out-of-fold SVM scores of the router (one column per class) and predictions of the baseline."""
     import warnings
 
-    labels = np.asarray(data.labels)
+    labels = np.asarray(data.labels, dtype=object)
     classes = sorted(set(data.labels))
     col = {c: i for i, c in enumerate(classes)}
-    proba = np.zeros((len(labels), len(classes)))
+    values = np.full((len(labels), len(classes)), UNSEEN)
     base_pred = np.empty(len(labels), dtype=object)
     x_clean = np.asarray(cleaned, dtype=object)
     x_raw = np.asarray(data.texts, dtype=object)
-    splitter = _folds(data.labels)
-    total = splitter.get_n_splits()
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a class smaller than the number of folds: said in the summary
-        for done, (train_idx, test_idx) in enumerate(splitter.split(x_clean, labels), 1):
+        warnings.simplefilter("ignore")  # liblinear convergence on tiny folds: the figures show it
+        for done, (train_idx, test_idx) in enumerate(folds.splits, 1):
             model = features.router_pipeline().fit(x_clean[train_idx], labels[train_idx])
-            fold_proba = model.predict_proba(x_clean[test_idx])
+            fold = features.decision_scores(model, x_clean[test_idx])
             for j, c in enumerate(model.classes_):
-                proba[test_idx, col[c]] = fold_proba[:, j]
+                values[test_idx, col[c]] = fold[:, j]
             base_pred[test_idx] = features.baseline_pipeline().fit(x_raw[train_idx], labels[train_idx]).predict(
                 x_raw[test_idx])
-            progress("交叉验证", done, total)
-    predicted = np.asarray(classes, dtype=object)[proba.argmax(axis=1)]
-    return {"classes": classes, "proba": proba, "predicted": predicted, "baseline": base_pred, "folds": total}
+            progress("交叉验证", done, len(folds.splits))
+    truth = np.asarray([col[c] for c in labels])
+    return {"classes": classes, "values": values, "truth": truth, "baseline": base_pred}
 
 
 def scores(truth: Sequence[str], predicted: Sequence[str]) -> Dict[str, Any]:
@@ -123,29 +146,42 @@ def triage_figures(confidence: Sequence[float], correct: Sequence[bool], thresho
             "accepted_accuracy": round(float(ok[accepted].mean()), 4) if accepted.any() else 0.0}
 
 
-def train(data: Dataset, name: str, *, root: Optional[Path] = None, target: float = TARGET_ACCURACY,
-          label_col: str = "", text_col: str = "", progress: Progress = _silent,
-          activate: Optional[bool] = None) -> store.Version:
-    """Cross-validate, choose the threshold, fit router and baseline on everything, store a new version.
+def _clean(texts: Sequence[str], progress: Progress) -> List[str]:
+    cleaned: List[str] = []
+    for i, text in enumerate(texts, 1):
+        cleaned.append(features.clean(text))
+        if i % 200 == 0 or i == len(texts):
+            progress("规范化文本", i, len(texts))
+    return cleaned
 
-    ``activate``: None activates the new version only when ``name`` has no active one."""
+
+def train(data: Dataset, name: str, *, root: Optional[Path] = None, target: float = TARGET_ACCURACY,
+          label_col: str = "", text_col: str = "", group_col: str = "", progress: Progress = silent,
+          activate: Optional[bool] = None, by: Optional[str] = None) -> store.Version:
+    """Cross-validate, calibrate, choose the threshold, fit router and baseline on everything, store a version.
+
+    ``activate``: None activates the new version only when ``name`` has no active one. ``by``: who
+    trained it (default ``cli:<user>``; ``routing ensure`` marks its own versions)."""
     import joblib  # type: ignore[import-untyped]
 
     store.check_name(name)
     started = time.perf_counter()
-    cleaned: List[str] = []
-    for i, text in enumerate(data.texts, 1):
-        cleaned.append(features.clean(text))
-        if i % 50 == 0 or i == len(data.texts):
-            progress("规范化文本", i, len(data.texts))
-    cv = cross_validate(data, cleaned, progress)
-    confidence = cv["proba"].max(axis=1)
-    correct = cv["predicted"] == np.asarray(data.labels, dtype=object)
-    threshold = choose_threshold(confidence, correct, target)
-    cv_scores = scores(data.labels, cv["predicted"])
-    base_scores = scores(data.labels, cv["baseline"])
+    cleaned = _clean(data.texts, progress)
+    progress("分组", 0, 1)
+    folds = make_folds(data.labels, cleaned, data.groups)
+    progress("分组", 1, 1)
+    cv = cross_validate(data, cleaned, folds, progress)
+    temperature = fit_temperature(cv["values"], cv["truth"])
+    proba = features.softmax(cv["values"], temperature)
+    confidence = proba.max(axis=1)
+    predicted = np.asarray(cv["classes"], dtype=object)[proba.argmax(axis=1)]
+    correct = predicted == np.asarray(data.labels, dtype=object)
+    threshold = stored_threshold(choose_threshold(confidence, correct, target))
+    cv_scores = scores(data.labels, list(predicted))
+    base_scores = scores(data.labels, list(cv["baseline"]))
     progress("训练", 0, 2)
-    router = features.router_pipeline().fit(np.asarray(cleaned, dtype=object), np.asarray(data.labels))
+    pipeline = features.router_pipeline().fit(np.asarray(cleaned, dtype=object), np.asarray(data.labels))
+    router = features.Router(pipeline, temperature)
     progress("训练", 1, 2)
     baseline = features.baseline_pipeline().fit(np.asarray(data.texts, dtype=object), np.asarray(data.labels))
     progress("训练", 2, 2)
@@ -159,19 +195,22 @@ def train(data: Dataset, name: str, *, root: Optional[Path] = None, target: floa
         "name": name,
         "version": path.name,
         "created": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
-        "by": _who(),
+        "by": by or _who(),
         "data": {"file": data.source, "fingerprint": data.fingerprint, "n": len(data.texts),
-                 "text_col": text_col, "label_col": label_col, "counts": data.counts,
+                 "text_col": text_col, "label_col": label_col, "group_col": group_col, "counts": data.counts,
                  "skipped_empty": data.skipped_empty, "skipped_formula": data.skipped_formula,
                  "capped": data.capped},
         "classes": [str(c) for c in router.classes_],
-        "threshold": round(threshold, 4),
+        "threshold": threshold,
         "target_accuracy": target,
-        "cv": {"folds": cv["folds"], "macro_f1": cv_scores["macro_f1"], "accuracy": cv_scores["accuracy"],
+        "temperature": round(temperature, 4),
+        "cv": {"folds": len(folds.splits), "grouped_by": folds.how, "groups": folds.groups,
+               "describe": folds.describe(), "macro_f1": cv_scores["macro_f1"], "accuracy": cv_scores["accuracy"],
                "per_class": cv_scores["per_class"], **triage_figures(confidence, correct, threshold)},
         "baseline": {"model": "TF-IDF char 1-3-gram + LinearSVC", "cv_macro_f1": base_scores["macro_f1"],
                      "cv_accuracy": base_scores["accuracy"]},
-        "features": {"max_chars": features.MAX_CHARS, "opening_chars": features.OPENING_CHARS},
+        "features": {"version": features.VERSION, "max_chars": features.MAX_CHARS,
+                     "unigram_weight": features.UNIGRAM_WEIGHT, "C": features.C},
         "train_seconds": round(seconds, 2),
     }
     store.write_meta(path, meta)
@@ -188,19 +227,14 @@ def _who() -> str:
 
 
 def load_pipelines(version: store.Version) -> Tuple[Any, Any]:
-    import joblib
+    """The stored router and baseline (:class:`bot.routing.store.StoreError` when unusable)."""
+    return store.load_router(version), store.load_baseline(version)
 
-    return joblib.load(version.path / store.ROUTER_FILE), joblib.load(version.path / store.BASELINE_FILE)
 
-
-def evaluate(version: store.Version, data: Dataset, progress: Progress = _silent) -> Dict[str, Any]:
+def evaluate(version: store.Version, data: Dataset, progress: Progress = silent) -> Dict[str, Any]:
     """Router and stored baseline on ``data``: the ``routing eval --json`` figures plus triage figures."""
     router, baseline = load_pipelines(version)
-    cleaned = []
-    for i, text in enumerate(data.texts, 1):
-        cleaned.append(features.clean(text))
-        if i % 50 == 0 or i == len(data.texts):
-            progress("规范化文本", i, len(data.texts))
+    cleaned = _clean(data.texts, progress)
     proba = router.predict_proba(np.asarray(cleaned, dtype=object))
     predicted = np.asarray(router.classes_, dtype=object)[proba.argmax(axis=1)]
     base_predicted = baseline.predict(np.asarray(data.texts, dtype=object))

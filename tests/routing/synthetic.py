@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import List, Sequence, Tuple
 
 HEADER = ["诉求内容", "诉求类型", "承办部门"]
+GROUPED_HEADER = [*HEADER, "场景"]
 
 MATTERS = {
     "生态环境局": ["楼下烧烤店油烟很大，窗户都不敢开", "附近工厂晚上偷排废气，气味刺鼻", "小区旁边工地夜间施工噪音扰民",
@@ -29,8 +30,8 @@ FILLER = ["我已经反映过好几次了，一直没有人管", "家里有老�
           "麻烦你们一定要重视这个问题", "周末白天晚上都是这样"]
 
 
-def message(rng: random.Random, department: str) -> str:
-    matter = rng.choice(MATTERS[department])
+def message(rng: random.Random, department: str, matter_index: int) -> str:
+    matter = MATTERS[department][matter_index]
     parts = [f"您好，我住在{rng.choice(PLACES)}，{matter}。",
              f"从{rng.randint(2023, 2026)}年{rng.randint(1, 12)}月{rng.randint(1, 28)}日开始就这样了。"]
     parts += [rng.choice(FILLER) + "。" for _ in range(rng.randint(2, 8))]
@@ -39,12 +40,20 @@ def message(rng: random.Random, department: str) -> str:
 
 
 def rows(n: int, seed: int = 12) -> List[Tuple[str, str, str]]:
+    """(诉求内容, 诉求类型, 承办部门) × n."""
+    return [(text, kind, department) for text, kind, department, _matter in grouped_rows(n, seed)]
+
+
+def grouped_rows(n: int, seed: int = 12) -> List[Tuple[str, str, str, str]]:
+    """(诉求内容, 诉求类型, 承办部门, 场景) × n: the 场景 names the matter a message is about."""
     rng = random.Random(seed)
     departments = list(WEIGHTS)
     out = []
     for _ in range(n):
         department = rng.choices(departments, weights=[WEIGHTS[d] for d in departments])[0]
-        out.append((message(rng, department), rng.choices(TYPES, weights=[6, 1, 3])[0], department))
+        matter = rng.randrange(len(MATTERS[department]))
+        out.append((message(rng, department, matter), rng.choices(TYPES, weights=[6, 1, 3])[0], department,
+                    f"{department}-{matter}"))
     return out
 
 
