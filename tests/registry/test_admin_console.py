@@ -131,6 +131,8 @@ def test_a_new_item_is_answered_by_name_at_once(rasa_stack: Any, admin_page: Pag
     page.fill("#f-agency", "江州市文化广电旅游局")
     page.fill("#f-aliases", "古籍修复补贴\n申请古籍修复补贴")
     page.fill("#f-conditions", "在本市登记的古籍收藏单位")
+    page.fill("#f-legal_basis", "《江州市古籍保护办法》第十二条（示例）")  # every rule says where it comes from
+    page.fill("#f-fee_basis", "申请补贴不收取费用")
     page.fill("#f-promised_limit_days", "10")
     page.fill("#f-consult_phone", "0000-86100999")
     page.check("#loc-city")
