@@ -133,28 +133,28 @@ def _apply(session: Session, intent: str, remove: Optional[str], add: Optional[s
     similar: List[Similar] = []
     if add is not None:
         add, similar = check(intent, add, data, replacing=remove)
+    block: Optional[Block] = None
     if remove is not None:
         block = _block_with(data, intent, remove)
         if add == remove:
             return Change(intent, intent_version(data, intent))
-        _rewrite(block, remove, add)
-        where = block.path.name
     else:
-        assert add is not None
-        editable = [b for b in data.intent_blocks(intent) if b.editable]
-        if editable:
-            _rewrite(editable[0], None, add)
-            where = editable[0].path.name
-        else:
-            where = _append_new_block(intent, add).name
+        block = next((b for b in data.intent_blocks(intent) if b.editable), None)
     before = {"intent": intent, "example": remove} if remove is not None else None
     after = {"intent": intent, "example": add} if add is not None else None
     action = "revert" if reverts is not None else ("update" if before and after else "create" if after else "delete")
     summary = f"{intent}：{add or remove}"
     if reverts is not None:
         summary = f"撤销修改 #{reverts}：{summary}"
+    # the audit entry first: a file that cannot be written then rolls it back with the transaction
     audit_id = record(session, actor=actor, source=source, entity=ENTITY, key=intent, action=action,
                       before=before, after=after, summary=summary[:300], reverts=reverts)
+    if block is not None:
+        _rewrite(block, remove, add)
+        where = block.path.name
+    else:
+        assert add is not None
+        where = _append_new_block(intent, add).name
     logger.info("nlu example %s by %s in %s (intent %s)", action, actor, where, intent)
     return Change(intent, intent_version(read_training_data(), intent), similar, audit_id)
 

@@ -3,12 +3,15 @@ capped and checked, refusals as ``{"error": …}`` with the feature's status."""
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any, Awaitable, Callable, Dict
 
 from aiohttp import web
 
 from bot.audit.log import AuditError
 from bot.nlu_admin.annotations import NluError
+
+logger = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024  # as the page server's client_max_size
 
@@ -40,10 +43,14 @@ async def read_body(request: web.Request) -> Dict[str, Any]:
 
 
 async def guarded(call: Callable[[], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
-    """Run a handler body; a refusal becomes its JSON answer."""
+    """Run a handler body; a refusal becomes its JSON answer, a file that cannot be written a 500 that
+    says so (nothing was changed: the rename is the last step)."""
     try:
         return await call()
     except NluError as exc:
         return error(exc.status, str(exc), **exc.extra)
     except AuditError as exc:
         return error(exc.status, str(exc))
+    except OSError as exc:
+        logger.exception("training data could not be written")
+        return error(500, f"无法写入训练数据文件（{exc.strerror or exc}），修改没有保存，请联系运维")

@@ -160,12 +160,12 @@ def _apply(session: Session, table: Table, key: str, new: Optional[Dict[str, Any
         del lines[at]
     else:
         lines[at] = table.render(new)
-    text = "\n".join(lines) + "\n"
-    files.write_atomic(table.path(), text)
     action = "revert" if reverts else ("update" if old and new else "create" if new else "delete")
     summary = f"{table.label} {table.render(new or old or {})}".replace("\t", " → ")
+    # the audit entry first: a file that cannot be written then rolls it back with the transaction
     record(session, actor=actor, source=source, entity=table.entity, key=key, action=action, before=old, after=new,
            summary=(f"撤销修改 #{reverts}：" if reverts else "") + summary[:280], reverts=reverts)
+    files.write_atomic(table.path(), "\n".join(lines) + "\n")
     logger.info("%s %s by %s: %s", table.entity, action, actor, key)
     return {"version": files.digest(table.entity, "\n".join(lines))}
 

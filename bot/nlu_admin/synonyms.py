@@ -103,13 +103,14 @@ def _apply(session: Session, value: Any, words: Optional[Any], actor: str, sourc
         raise NluError(f"没有这个同义词：{name}", 404)
     if cleaned == current:
         return list_synonyms()
-    _write(name, cleaned, data)
     before = {"value": name, "examples": current} if current else None
     after = {"value": name, "examples": cleaned} if cleaned is not None else None
     action = "revert" if reverts is not None else ("update" if before and after else "create" if after else "delete")
     summary = f"同义词 {name}：{'、'.join(cleaned or current)}"
+    # the audit entry first: a file that cannot be written then rolls it back with the transaction
     record(session, actor=actor, source=source, entity=ENTITY, key=name, action=action, before=before, after=after,
            summary=(f"撤销修改 #{reverts}：" if reverts else "") + summary[:280], reverts=reverts)
+    _write(name, cleaned, data)
     logger.info("nlu synonym %s by %s: %s", action, actor, name)
     return list_synonyms()
 

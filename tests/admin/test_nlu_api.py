@@ -167,6 +167,20 @@ def test_synonyms_words_and_typos_through_http(served: Tuple[ConsoleServer, Desk
     assert _call(admin, "DELETE", f"{API}/corrections/营业执找", {"version": made.json()["version"]}).status_code == 200
 
 
+def test_a_full_disk_is_a_500_that_says_so(served: Tuple[ConsoleServer, DeskClient, DeskClient, Path],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    _, admin, _, _ = served
+
+    def full_disk(path: Path, text: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("bot.nlu_admin.files.write_atomic", full_disk)
+    version = admin.get(f"{API}/intents/greet").json()["version"]
+    failed = _call(admin, "POST", f"{API}/intents/greet/examples", {"text": "磁盘满了", "version": version})
+    assert failed.status_code == 500 and "修改没有保存" in failed.json()["error"]
+    assert admin.get(f"{API}/intents/greet").json()["version"] == version
+
+
 class _Trainer:
     """What the model lifecycle registers: status and start."""
 

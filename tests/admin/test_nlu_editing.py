@@ -277,3 +277,19 @@ def test_words_and_typos_keep_their_files_comments_and_order(data: Path) -> None
                                                "version": lexicon.rows(lexicon.CORRECTIONS)[1]}, ADMIN)
     with pytest.raises(NluError, match="ask_service_guide"):
         examples.add_example("ask_online", "[居主证](service)如何办理", _version("ask_online"), ADMIN)
+
+
+def test_a_file_that_cannot_be_written_leaves_no_audit_entry(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk while saving: the change fails whole — file as it was, no audit entry."""
+    before = (data / "nlu" / "smalltalk.yml").read_text(encoding="utf-8")
+
+    def full_disk(path: Path, text: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("bot.nlu_admin.files.write_atomic", full_disk)
+    with pytest.raises(OSError):
+        examples.add_example("greet", "磁盘满了也问好", _version("greet"), ADMIN)
+    with pytest.raises(OSError):
+        lexicon.change(lexicon.WORDS, None, {"word": "满盘", "version": lexicon.rows(lexicon.WORDS)[1]}, ADMIN)
+    assert (data / "nlu" / "smalltalk.yml").read_text(encoding="utf-8") == before
+    assert history("nlu_example") == [] and history("nlu_word") == []
