@@ -73,7 +73,7 @@ def test_examples_through_http(served: Tuple[ConsoleServer, DeskClient, DeskClie
     names = [i["name"] for i in intents["intents"]]
     assert names[:3] == ["greet", "goodbye", "thanks"] and "ask_hours" in names and len(intents["fingerprint"]) == 64
     detail = admin.get(f"{API}/intents/ask_hours").json()
-    assert detail["files"] == ["opendata.yml"] and detail["editable"] is True
+    assert "opendata.yml" in detail["files"] and detail["editable"] is True
     assert any(e["entities"] and e["entities"][0]["entity"] in ("district", "day") for e in detail["examples"])
 
     text = "[西山](district)大厅[周日](day)中午开门吗"

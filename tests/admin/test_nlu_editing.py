@@ -124,7 +124,8 @@ def test_a_near_duplicate_of_another_intent_is_flagged_not_refused(checked: Path
     """"就是这个吧" is affirm's "就是这个" plus a particle (ratio 88.9): saved to deny, and flagged; a
     sentence sharing only the service name with other intents' examples is not flagged."""
     change = examples.add_example("deny", "就是这个吧", _version("deny"), ADMIN)
-    assert [s.as_dict() for s in change.similar] == [{"intent": "affirm", "example": "就是这个", "score": 88.9}]
+    assert {"intent": "affirm", "example": "就是这个", "score": 88.9} in [s.as_dict() for s in change.similar]
+    assert all(s.intent != "deny" and s.score >= 80 for s in change.similar)
     assert "就是这个吧" in _rasa_examples(checked, "deny")
     assert examples.check("ask_fee", "办[居住证](service)要钱吗")[1] == []
 
