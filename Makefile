@@ -50,12 +50,14 @@ haproxy:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null) || \
 	  { echo "错误：无法安装 haproxy（make run-scaled 需要）" >&2; exit 1; }; }
 
-# Registry import (idempotent), vocabulary for the NLU, open-data cache, the sample FAQ (idempotent).
+# Registry import (idempotent), vocabulary for the NLU, open-data cache, the sample FAQ (idempotent),
+# the 12345 router's sample models (trained only when none is active or the sample data changed).
 data: venv
 	$(PY) -m bot registry import
 	$(PY) -m bot nlu vocab
 	$(PY) -m bot opendata sync
 	$(PY) -m bot faq import-sample
+	$(PY) -m bot routing ensure
 
 setup: venv node data
 
