@@ -91,13 +91,14 @@ def _calibrate(args: argparse.Namespace) -> int:
     records, districts = load_records()
     resolver = build_resolver(records, districts, calibrated=False)
     questions = load_questions(args.set)
-    calibration, _figures = calibrate(resolver, questions, args.target_wrong, args.set.name)
+    calibration, figures = calibrate(resolver, questions, args.target_wrong, args.set.name)
     path = get_settings().lexicon_dir / CALIBRATION_FILE
-    path.write_text(calibration.to_json(), encoding="utf-8")
+    path.write_text(calibration.to_json(figures), encoding="utf-8")
     resolver.calibration = calibration
     report = evaluate(resolver, questions)
     print(f"已写入 {path}：答对阈值 {calibration.commit_at:.3f}；调参集 {len(questions)} 问，"
-          f"答错 {report.wrong_rate:.1%}，覆盖事项找到 {report.found_rate:.1%}")
+          f"交叉验证估计答错 {figures['wrong']:.1%}、找到 {figures['found']:.1%}；"
+          f"用全部调参集拟合后答错 {report.wrong_rate:.1%}，覆盖事项找到 {report.found_rate:.1%}")
     return 0
 
 

@@ -4,13 +4,18 @@ A set is YAML: ``questions: [{text, expect: CODE|none, kind}]`` (tests/registry/
 Figures, as the gate reports them: *wrong* = commits to another item than the label (or to
 any item when the label is none), over all questions; *found* = commits to the labelled item,
 over the questions the registry covers.
+
+Each question is first normalised as the NLU pipeline does before the resolver sees a message
+(bot/nlu/textnorm.py: full width, 繁→简, the typo table), so "公积金取錢需要帶什麼證件" is
+measured as the resolver meets it in a conversation.
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import yaml
 
@@ -63,10 +68,22 @@ def load_questions(path: Path) -> List[Question]:
     return out
 
 
+@lru_cache(maxsize=1)
+def nlu_normalizer() -> Callable[[str], str]:
+    """The normalisation the NLU pipeline applies before RegistryEntities (config.yml)."""
+    from bot.config import get_settings
+    from bot.nlu.textnorm import Normalizer, load_corrections, load_words
+
+    settings = get_settings()
+    return Normalizer(words=load_words(settings.jieba_dir),
+                      corrections=load_corrections(settings.lexicon_dir / "corrections.tsv"))
+
+
 def evaluate(resolver: Resolver, questions: List[Question]) -> Report:
     report = Report()
+    normalize = nlu_normalizer()
     for q in questions:
-        resolution = resolver.resolve(q.text)
+        resolution = resolver.resolve(normalize(q.text))
         report.total += 1
         report.covered += q.expect is not None
         got = resolution.item.code if resolution.item else None
@@ -90,10 +107,11 @@ def calibrate(resolver: Resolver, questions: List[Question], target_wrong: float
               fitted_on: str) -> Tuple[Calibration, Dict[str, float]]:
     """Fit the calibration on a tuning set (the resolver's own calibration is not used)."""
     rows = []
+    normalize = nlu_normalizer()
     for q in questions:
-        resolution, features = _features(resolver, q.text)
-        if features is None:
-            continue
+        resolution, features = _features(resolver, normalize(q.text))
+        if features is None or features.get("variant_mismatch"):
+            continue  # never committed: the calibration does not decide these
         best = resolution.candidates[0].code if resolution.candidates else None
         rows.append((features, q.expect is not None and best == q.expect))
     covered = sum(1 for q in questions if q.expect is not None)

@@ -19,7 +19,7 @@ from bot.live import PerDatabase, Refreshing
 from bot.registry.calibration import Calibration
 from bot.registry.life_events import LifeEventView, life_event_views
 from bot.registry.repository import RegistryRepository
-from bot.registry.resolver import ItemRecord, Resolver, load_variants, records_from_items
+from bot.registry.resolver import ItemRecord, Resolver, load_aspects, load_variants, records_from_items
 from bot.registry.views import ItemView, views_by_name
 
 logger = logging.getLogger(__name__)
@@ -66,6 +66,7 @@ def build_resolver(records: List[ItemRecord], districts: List[str], calibrated: 
     settings = get_settings()
     return Resolver(records, [settings.jieba_dir / "domain_words.txt"], places=_places(districts),
                     variants=load_variants(settings.lexicon_dir / "variants.tsv"),
+                    aspects=load_aspects(settings.lexicon_dir / "aspects.tsv"),
                     calibration=Calibration.load(settings.lexicon_dir / CALIBRATION_FILE) if calibrated else None)
 
 

@@ -20,7 +20,6 @@ threads and rebuilt when the registry changes.
 from __future__ import annotations
 
 import logging
-import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -31,6 +30,7 @@ import jieba
 from rapidfuzz import fuzz, process
 
 from bot.registry.calibration import Calibration
+from bot.registry.documents import DocumentIndex, document, guide_text
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +73,9 @@ _PUNCT = re.compile(r"^[\W_\d]+$")
 # a word made only of these characters asks how or where ("去哪办", "要啥", "咋办") — never what
 _FUNCTION_CHARS = frozenset("去哪办在要啥么怎咋吗呢吧啊呀了的得地能可以个这那我你您还也都就才又再来给让被把对"
                             "从向跟同有没是不下多少几")
+# an amount or a span of time ("两万多", "八年", "三个月", "30平"): context, never the matter
+_AMOUNT = re.compile(r"^[\d零〇一二两三四五六七八九十百千万几多半来余]+"
+                     r"[个年月天日周岁次件套张元块万号口平米倍]*[多余]?$")
 _CLAUSES = re.compile(r"[，,。.？?！!；;：:\s]+")
 # a clause with one of these is the one that asks; the others give the resident's context
 _ASKING = re.compile(r"吗|么|怎|什么|啥|哪|几|多少|多久|多长|能不能|可不可以|是否|要不要|行不行|呢|如何|\?|？")
@@ -89,6 +92,7 @@ class ItemRecord:
     category: str
     agency: str
     consult_phone: str
+    guide: str = ""  # situations, materials, steps, conditions (bot/registry/documents.py)
 
 
 @dataclass(frozen=True)
@@ -141,8 +145,9 @@ class Resolver:
 
     def __init__(self, records: Sequence[ItemRecord], dictionaries: Iterable[Path] = (),
                  places: Iterable[str] = (), variants: Optional[Dict[str, Tuple[str, ...]]] = None,
-                 calibration: Optional[Calibration] = None) -> None:
+                 calibration: Optional[Calibration] = None, aspects: Iterable[str] = ()) -> None:
         self.records = {r.code: r for r in records}
+        self._aspects = frozenset(aspects)
         self.calibration = calibration
         self._variants = variants or {}
         self._places = frozenset(places)
@@ -163,6 +168,8 @@ class Resolver:
         self._present_for: Tuple[str, FrozenSet[str]] = ("", frozenset())
         self._all_names = [(n, p.record.code) for p in self._profiles for n in p.record.names if len(n) >= 2]
         self._exact_for: Tuple[str, Dict[str, str]] = ("", {})
+        self._documents = DocumentIndex(
+            (r.code, document(r.names, r.keywords, r.category, r.guide)) for r in records)
 
     def _present(self, text: str, terms: Sequence[str]) -> FrozenSet[str]:
         """The name words a question says (as a word, or inside the text when 2+ characters)."""
@@ -180,16 +187,19 @@ class Resolver:
         name_tokens = {t for _n, words in name_words for t in words}
         words = {t for k in record.keywords for t in self.content_words(k, keep_short=True)}
         words |= {k for k in record.keywords if len(k) >= 2}
-        category = set(self.content_words(record.category, keep_short=True))
-        strings = tuple(dict.fromkeys((*record.names, *record.keywords, record.category)))
-        return _Profile(record, strings, name_words, frozenset(name_tokens), frozenset(name_tokens | words | category))
+        # the category ("社保医保") is shared by a dozen items: it explains no word of a question,
+        # or 医保 would count as explained for 失业保险金申领
+        strings = tuple(dict.fromkeys((*record.names, *record.keywords)))
+        return _Profile(record, strings, name_words, frozenset(name_tokens), frozenset(name_tokens | words))
 
     def content_words(self, text: str, keep_short: bool = False) -> List[str]:
-        """The words of a text that can say which matter it is about."""
+        """The words of a text that can say which matter it is about. ``keep_short`` reads a name
+        or keyword of the registry: its single characters and aspect words stay."""
         out = []
-        for token in self._tokenizer.lcut(text or "", HMM=True):
+        for token in self._tokenizer.lcut(text or "", HMM=False):
             token = token.strip()
-            if not token or token in STOP_WORDS or token in self._places or _PUNCT.match(token):
+            if (not token or token in STOP_WORDS or (not keep_short and token in self._aspects) or token in self._places
+                    or _PUNCT.match(token) or _AMOUNT.match(token)):
                 continue
             if all(ch in _FUNCTION_CHARS for ch in token):
                 continue
@@ -220,9 +230,12 @@ class Resolver:
             kinds.add("首次")  # an item with one kind of handling is the plain first application
         return frozenset(kinds)
 
-    def _asked_variants(self, terms: Sequence[str], text: str) -> FrozenSet[str]:
-        kinds = {k for k in (self._variant_of(t) for t in terms) if k}
-        kinds |= {k for w, k in self._variant_words.items() if len(w) >= 2 and w in text}
+    def _asked_variants(self, text: str) -> FrozenSet[str]:
+        """The kinds of handling the asking clauses name: "合同到期公司不续签了，领失业金要先登记吗"
+        asks about 失业金, not about anything 到期."""
+        asking = self._asking(text)
+        kinds = {k for k in (self._variant_of(t) for t in self.content_words(asking)) if k}
+        kinds |= {k for w, k in self._variant_words.items() if len(w) >= 2 and w in asking}
         return frozenset(kinds)
 
     # -- scoring --------------------------------------------------------------------------
@@ -288,13 +301,18 @@ class Resolver:
         """A name word counts by its rarity and by how few items' names use it."""
         return self.weight(word) / self._name_owners.get(word, 1)
 
-    def _focus(self, text: str) -> FrozenSet[str]:
-        """The words of the clauses that ask; all words when no clause asks."""
+    @staticmethod
+    def _asking(text: str) -> str:
+        """The clauses that ask; the whole text when no clause (or only one) asks."""
         clauses = [c for c in _CLAUSES.split(text) if c]
         asking = [c for c in re.split(r"(?<=[，,。.？?！!；;])", text) if _ASKING.search(c)]
         if not asking or len(clauses) <= 1:
-            return frozenset(self.content_words(text))
-        return frozenset(t for c in asking for t in self.content_words(c))
+            return text
+        return "".join(asking)
+
+    def _focus(self, text: str) -> FrozenSet[str]:
+        """The words of the clauses that ask; all words when no clause asks."""
+        return frozenset(self.content_words(self._asking(text)))
 
     def _term_weight(self, token: str, focus: FrozenSet[str]) -> float:
         return self.weight(token) * (1.0 if token in focus else CONTEXT_WEIGHT)
@@ -303,12 +321,12 @@ class Resolver:
         return sum(self._term_weight(t, focus) for t in terms)
 
     def _candidate(self, profile: _Profile, text: str, terms: Sequence[str], total: float,
-                   focus: FrozenSet[str]) -> Candidate:
+                   focus: FrozenSet[str], asked: FrozenSet[str]) -> Candidate:
         naming, via = self._naming(profile, text, self._present(text, terms))
         explained = sum(self._term_weight(t, focus) for t in terms if self._explains(profile, t))
         cover = explained / total if total else 0.0
         score = NAME_WEIGHT * naming + COVER_WEIGHT * cover
-        if self._asked_variants(terms, text) - self._covers[profile.record.code]:
+        if asked - self._covers[profile.record.code]:
             score -= VARIANT_PENALTY
         return Candidate(profile.record.code, profile.record.name, score, naming, cover, via)
 
@@ -320,7 +338,8 @@ class Resolver:
             return Resolution("none")
         focus = self._focus(text)
         total = self._total(terms, focus)
-        scored = [self._candidate(p, text, terms, total, focus) for p in self._profiles]
+        asked = self._asked_variants(text)
+        scored = [self._candidate(p, text, terms, total, focus, asked) for p in self._profiles]
         if max((c.naming for c in scored), default=0.0) < 0.9:  # only when no name was said as such
             fuzzy = self._fuzzy_names(text)
             scored = [_with_fuzzy(c, fuzzy.get(c.code)) for c in scored]
@@ -335,11 +354,9 @@ class Resolver:
         best = scored[0]
         unexplained = tuple(t for t in terms if not self._explains(self._by_code(best.code), t))
         close = [c for c in scored if c.score >= CHOOSE_AT and best.score - c.score <= CHOOSE_WINDOW]
-        features = self.features(scored, terms, focus, text)
+        features = self.features(scored, terms, focus, text, asked)
         confidence = self.calibration.probability(features) if self.calibration else best.score
-        commit_at = self.calibration.commit_at if self.calibration else COMMIT_AT
-        runner_up = scored[1].score if len(scored) > 1 else 0.0
-        if confidence >= commit_at and best.score - runner_up >= COMMIT_MARGIN:
+        if self._commits(scored, features, confidence):
             return Resolution("commit", (best, *scored[1:3]), tuple(terms), unexplained, confidence=confidence,
                               features=features)
         if len(close) < 2 and confidence >= CHOOSE_P:
@@ -352,25 +369,46 @@ class Resolver:
         return Resolution("decline", tuple(scored[:3]), tuple(terms), unexplained, agency, phone, confidence,
                           features)
 
+    def _commits(self, scored: Sequence[Candidate], features: Dict[str, float], confidence: float) -> bool:
+        """Answer the best item: confident enough, and it does the kind of handling asked (an item
+        that issues 老年优待证 does not answer "优待证丢了怎么补")."""
+        if features["variant_mismatch"]:
+            return False
+        if self.calibration is not None:
+            return confidence >= self.calibration.commit_at
+        runner_up = scored[1].score if len(scored) > 1 else 0.0
+        return confidence >= COMMIT_AT and scored[0].score - runner_up >= COMMIT_MARGIN
+
     def features(self, scored: Sequence[Candidate], terms: Sequence[str], focus: FrozenSet[str],
-                 text: str) -> Dict[str, float]:
-        """What the calibrated confidence is computed from (see bot/registry/calibration.py)."""
+                 text: str, asked: FrozenSet[str] = frozenset()) -> Dict[str, float]:
+        """What the calibrated confidence is computed from (see bot/registry/calibration.py): the
+        asking clause's words the best item's names, and then its whole guide, do not explain, and
+        the second scorer's view of the same question."""
         best = scored[0]
         profile = self._by_code(best.code)
         focus_terms = [t for t in terms if t in focus] or list(terms)
         focus_weight = sum(self.weight(t) for t in focus_terms) or 1.0
         unexplained = [t for t in focus_terms if not self._explains(profile, t)]
-        unknown = [t for t in unexplained if t not in self._vocabulary]
+        beyond = self._beyond(profile, unexplained)
+        sims = self._documents.scores(text)
+        best_sim = sims.get(best.code, 0.0)
+        other_sim = max((v for k, v in sims.items() if k != best.code), default=0.0)
         return {
             "score": best.score,
             "naming": best.naming,
             "cover": best.cover,
             "margin": best.score - (scored[1].score if len(scored) > 1 else 0.0),
             "focus_unexplained": sum(self.weight(t) for t in unexplained) / focus_weight,
-            "focus_unknown": sum(self.weight(t) for t in unknown) / focus_weight,
-            "variant_mismatch": 1.0 if self._asked_variants(terms, text) - self._covers[best.code] else 0.0,
-            "length": math.log1p(len(terms)),
+            "guide_unexplained": sum(self.weight(t) for t in beyond) / focus_weight,
+            "doc_sim": best_sim,
+            "doc_margin": best_sim - other_sim,
+            "variant_mismatch": 1.0 if asked - self._covers[best.code] else 0.0,
         }
+
+    def _beyond(self, profile: _Profile, terms: Sequence[str]) -> List[str]:
+        """The words an item's whole guide does not explain (names, keywords, then guide text)."""
+        return [t for t in terms
+                if not self._explains(profile, t) and not (len(t) >= 2 and t in profile.record.guide)]
 
     def _by_code(self, code: str) -> _Profile:
         return next(p for p in self._profiles if p.record.code == code)
@@ -380,12 +418,12 @@ class Resolver:
         if len(text) < 3:
             return {}
         found: Dict[str, Tuple[float, str]] = {}
-        names = [n for n, _ in self._names]
+        # a name longer than the message is not in it ("公积金" is no typo of 住房公积金提取);
+        # exact mentions are scored already
+        names = {i: n for i, (n, _p) in enumerate(self._names) if len(n) <= len(text) and n not in text}
         for name, score, index in process.extract(text, names, scorer=fuzz.partial_ratio,
                                                    score_cutoff=FUZZY_NAME, limit=10):
             profile = self._names[index][1]
-            if name in text:
-                continue  # exact mentions are scored already
             value = 0.8 * score / 100.0
             if value > found.get(profile.record.code, (0.0, ""))[0]:
                 found[profile.record.code] = (value, name)
@@ -463,8 +501,15 @@ def records_from_items(items: Iterable[object]) -> List[ItemRecord]:
             names=tuple(dict.fromkeys([item.name, *(item.aliases or [])])),  # type: ignore[attr-defined]
             keywords=tuple(dict.fromkeys(k for k in keywords if k)),
             category=item.category, agency=item.agency, consult_phone=item.consult_phone,  # type: ignore[attr-defined]
+            guide=guide_text(item),
         ))
     return records
+
+
+def load_aspects(path: Path) -> FrozenSet[str]:
+    """Words that ask which aspect of a guide is wanted (多久, 手机上, 寄到家 …): every item
+    answers them, so they never decide the matter (data/lexicon/aspects.tsv)."""
+    return frozenset(w for words in load_variants(path).values() for w in words)
 
 
 def load_variants(path: Path) -> Dict[str, Tuple[str, ...]]:
@@ -481,4 +526,5 @@ def load_variants(path: Path) -> Dict[str, Tuple[str, ...]]:
     return variants
 
 
-__all__ = ["STOP_WORDS", "Candidate", "ItemRecord", "Resolution", "Resolver", "load_variants", "records_from_items"]
+__all__ = ["STOP_WORDS", "Candidate", "ItemRecord", "Resolution", "Resolver", "load_aspects", "load_variants",
+           "records_from_items"]

