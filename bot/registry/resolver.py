@@ -76,6 +76,9 @@ _FUNCTION_CHARS = frozenset("去哪办在要啥么怎咋吗呢吧啊呀了的得
 # an amount or a span of time ("两万多", "八年", "三个月", "30平"): context, never the matter
 _AMOUNT = re.compile(r"^[\d零〇一二两三四五六七八九十百千万几多半来余]+"
                      r"[个年月天日周岁次件套张元块万号口平米倍]*[多余]?$")
+# a document named as the thing to bring is a material, not the matter ("要带结婚证吗")
+_BRING_BEFORE = re.compile(r"(?:带|提供|出示|用到|复印|交)[上着齐好]?(?:一下|个|张|本|份)?$")
+_BRING_AFTER = re.compile(r"^(?:也|都|还)?(?:要|需要|得|用|必须)?(?:带|提供|出示|复印)")
 _CLAUSES = re.compile(r"[，,。.？?！!；;：:\s]+")
 # a clause with one of these is the one that asks; the others give the resident's context
 _ASKING = re.compile(r"吗|么|怎|什么|啥|哪|几|多少|多久|多长|能不能|可不可以|是否|要不要|行不行|呢|如何|\?|？")
@@ -280,7 +283,9 @@ class Resolver:
             if not words:
                 continue
             shared = [w for w in words if w in present]
-            share = sum(self._name_weights[w] for w in shared) / sum(self._name_weights[w] for w in words)
+            # said words count divided by their owners, the name's words whole: a name whose one
+            # word is shared ("上户口": 户口) is not named by that word alone
+            share = sum(self._name_weights[w] for w in shared) / sum(self.weight(w) for w in words)
             if 0.8 * share > best:
                 best, via = 0.8 * share, "".join(shared)
         return best, via
@@ -292,7 +297,7 @@ class Resolver:
             return cached
         found: Dict[str, str] = {}
         for name, code in self._all_names:
-            if name in text and len(name) > len(found.get(code, "")):
+            if name in text and len(name) > len(found.get(code, "")) and not _only_brought(name, text):
                 found[code] = name
         self._exact_for = (text, found)
         return found
@@ -301,14 +306,18 @@ class Resolver:
         """A name word counts by its rarity and by how few items' names use it."""
         return self.weight(word) / self._name_owners.get(word, 1)
 
-    @staticmethod
-    def _asking(text: str) -> str:
-        """The clauses that ask; the whole text when no clause (or only one) asks."""
-        clauses = [c for c in _CLAUSES.split(text) if c]
-        asking = [c for c in re.split(r"(?<=[，,。.？?！!；;])", text) if _ASKING.search(c)]
+    def _asking(self, text: str) -> str:
+        """The clauses that ask; the whole text when no clause (or only one) asks. When the asking
+        clauses name nothing ("…个体户登记在手机上就能办，是真的吗？"), the clause before them
+        that does is what they ask about."""
+        clauses = [c for c in re.split(r"(?<=[，,。.？?！!；;])", text) if c.strip()]
+        asking = [i for i, c in enumerate(clauses) if _ASKING.search(c)]
         if not asking or len(clauses) <= 1:
             return text
-        return "".join(asking)
+        if not any(self.content_words(clauses[i]) for i in asking):
+            said = [i for i in range(asking[0]) if self.content_words(clauses[i])]
+            asking = said[-1:] + asking
+        return "".join(clauses[i] for i in asking)
 
     def _focus(self, text: str) -> FrozenSet[str]:
         """The words of the clauses that ask; all words when no clause asks."""
@@ -437,11 +446,24 @@ class Resolver:
         return self._total(terms, focus) >= 2 * self._median_idf * SINGLE_CHAR_WEIGHT and best_cover < 0.75
 
     def _topic_agency(self, scored: Sequence[Candidate]) -> Tuple[str, str]:
-        """The department, when every item the question names belongs to the same one."""
-        named = [self.records[c.code] for c in scored[:3] if c.naming > 0]
+        """The department, when every item the question names clearly (at least half as clearly as
+        the best named) belongs to the same one: "怎么查公积金账户余额" names the 公积金 items, whose
+        scores a kind of handling none of them does (查询) has pushed below others."""
+        most = max((c.naming for c in scored), default=0.0)
+        named = [self.records[c.code] for c in scored if c.naming > 0 and c.naming >= most / 2]
         if named and len({r.agency for r in named}) == 1:
             return named[0].agency, named[0].consult_phone
         return "", ""
+
+
+def _only_brought(name: str, text: str) -> bool:
+    """Every mention of the name is a document to bring ("要带结婚证吗", "户口本要带吗"): a
+    material of the matter asked, not the matter ("两个人都同意离，结婚证要带上吗"). "补办身份证
+    要带什么" still names 身份证补办: the document is not what is brought there."""
+    mentions = [m.start() for m in re.finditer(re.escape(name), text)]
+    return bool(mentions) and all(
+        _BRING_BEFORE.search(text[max(0, i - 4):i]) or _BRING_AFTER.match(text[i + len(name):])
+        for i in mentions)
 
 
 def _with_fuzzy(candidate: Candidate, fuzzy: Optional[Tuple[float, str]]) -> Candidate:
