@@ -93,7 +93,7 @@ def _record(sender_id: str, channel: Optional[str], subject: Optional[str], leve
 
 
 def _thanks(info: RatingInfo, days: int) -> str:
-    what = "本次人工服务" if info.subject_kind == "ticket" else "我们的服务"
+    what = {"ticket": "本次人工服务", "workorder": f"工单 {info.workorder} 的办理"}.get(info.subject_kind, "我们的服务")
     if info.is_bad:
         due = f"（{info.followup_due.month}月{info.followup_due.day}日前）" if info.followup_due else ""
         return (f"很抱歉这次没能让您满意，您对{what}的评价「{info.level_name}」已经记录。"

@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Integer, Strin
 
 from bot.db import Base, UtcDateTime
 
-SUBJECT_KINDS = ("service", "ticket")
+SUBJECT_KINDS = ("service", "ticket", "workorder")
 FOLLOWUP_STATUSES = ("open", "closed")
 
 
@@ -24,6 +24,7 @@ class Rating(Base):
     subject_kind = Column(String(16), nullable=False)  # one of SUBJECT_KINDS
     service = Column(String(200), nullable=True, index=True)  # 事项名称; None: the conversation in general
     ticket_id = Column(Integer, nullable=True, index=True)  # the desk ticket rated (no FK: the desk is apart)
+    workorder = Column(String(32), nullable=True, index=True)  # the 12345 work order rated (its number)
     staff = Column(String(32), nullable=True, index=True)  # username of the ticket's assignee
     level = Column(Integer, nullable=False)  # 5 非常满意 … 1 非常不满意
     reason = Column(String(200), nullable=True)  # a standard 差评 reason, attached after the rating

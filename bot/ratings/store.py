@@ -90,7 +90,7 @@ class RatingInfo:
     id: int
     sender_id: str
     channel: Optional[str]
-    subject_kind: str  # service | ticket
+    subject_kind: str  # service | ticket | workorder
     service: Optional[str]
     ticket_id: Optional[int]
     staff: Optional[str]
@@ -99,6 +99,7 @@ class RatingInfo:
     created_at: datetime  # aware UTC
     followup_id: Optional[int] = None  # the 整改 a 差评 opened
     followup_due: Optional[date] = None
+    workorder: Optional[str] = None  # the work order's number (subject_kind workorder)
 
     @property
     def level_name(self) -> str:
@@ -163,7 +164,7 @@ def _rating_info(row: Rating, followup: Optional[FollowUp] = None) -> RatingInfo
                       service=row.service, ticket_id=row.ticket_id, staff=row.staff, level=row.level,
                       reason=row.reason, created_at=_aware(row.created_at) or utcnow(),
                       followup_id=followup.id if followup else None,
-                      followup_due=followup.due_date if followup else None)
+                      followup_due=followup.due_date if followup else None, workorder=row.workorder)
 
 
 def _followup_info(followup: FollowUp, rating: Rating, today: date) -> FollowUpInfo:
@@ -182,12 +183,15 @@ def parse_subject(subject: Optional[str]) -> Tuple[str, Optional[str], Optional[
     """``(kind, service, ticket_id)`` from the ``rating_subject`` slot.
 
     "service:居住证首次申领" → an answer about that item; "ticket:12" → desk ticket 12;
-    None, "service:" or anything unreadable → the conversation in general (kind service, no item).
+    "workorder:JZ20261127-0042" → that work order (the number in the middle place: the satisfaction
+    call-back after 办结); None, "service:" or anything unreadable → the conversation in general.
     """
     kind, _, value = (subject or "").partition(":")
     value = value.strip()
     if kind == "ticket" and value.isdigit():
         return "ticket", None, int(value)
+    if kind == "workorder" and value and len(value) <= 32:
+        return "workorder", value, None
     if kind == "service" and value:
         return "service", value, None
     if subject:
@@ -202,9 +206,12 @@ def record_rating(sender_id: str, channel: Optional[str], subject: Optional[str]
         raise ValueError(f"no such rating level: {level!r}")
     now = now or utcnow()
     kind, service, ticket_id = parse_subject(subject)
+    workorder = service if kind == "workorder" else None
+    if workorder:
+        service = None
     with session_scope() as session:
         row = Rating(sender_id=sender_id, channel=channel or None, subject_kind=kind, service=service,
-                     ticket_id=ticket_id, staff=staff or None, level=level, created_at=now)
+                     ticket_id=ticket_id, workorder=workorder, staff=staff or None, level=level, created_at=now)
         session.add(row)
         session.flush()
         followup = None

@@ -25,6 +25,7 @@ from bot.desk import handback
 from bot.desk.api import WECHAT_WINDOW
 from bot.desk.rasa_api import RasaApi, RasaUnavailable
 from bot.desk.transcript import latest_input_channel
+from bot.ratings.levels import rating_buttons
 from bot.workorders import handling
 from bot.workorders.store import WorkOrderInfo, utcnow
 
@@ -46,6 +47,18 @@ def status_text(order: WorkOrderInfo) -> Optional[str]:
         reason = f"原因：{order.return_reason}。" if order.return_reason else ""
         return f"您的工单 {order.number} 已退回。{reason}如需继续反映，可以补充情况后重新提交。"
     return None
+
+
+RATE_ORDER = "请为本次工单的办理评价（可不评价）："
+
+
+def satisfaction_callback(order: WorkOrderInfo, kind: str, at: float) -> List[Dict[str, Any]]:
+    """After 办结, the 好差评 call-back: the five levels as buttons, about this order (the rating
+    action reads ``rating_subject``). Residents who don't rate are not asked again."""
+    if kind != "status" or order.status != "办结":
+        return []
+    return [{"event": "bot", "text": RATE_ORDER, "timestamp": at, "data": {"buttons": rating_buttons()}},
+            {"event": "slot", "name": "rating_subject", "value": f"workorder:{order.number}", "timestamp": at}]
 
 
 def reply_text(order: WorkOrderInfo) -> str:
@@ -109,7 +122,7 @@ async def push(rasa: RasaApi, order: WorkOrderInfo, text: str, kind: str, actor:
         event = {"event": "bot", "text": text, "timestamp": started,
                  "metadata": {"workorder": {"number": order.number, "status": order.status, "kind": kind}}}
         try:
-            await rasa.append(order.sender_id, [event])
+            await rasa.append(order.sender_id, [event, *satisfaction_callback(order, kind, started)])
         except RasaUnavailable as exc:
             reason = str(exc)
         else:

@@ -82,7 +82,8 @@ def test_satisfaction_rate_counts_the_three_upper_levels() -> None:
 def test_subjects_from_the_slot() -> None:
     assert parse_subject("service:居住证首次申领") == ("service", "居住证首次申领", None)
     assert parse_subject("ticket:12") == ("ticket", None, 12)
-    for general in (None, "", "service:", "ticket:abc", "whatever"):
+    assert parse_subject("workorder:JZ20261127-0042") == ("workorder", "JZ20261127-0042", None)
+    for general in (None, "", "service:", "ticket:abc", "whatever", "workorder:", "workorder:" + "9" * 40):
         assert parse_subject(general) == ("service", None, None), general
 
 
@@ -121,6 +122,14 @@ def test_a_good_rating_opens_no_follow_up(store_db: str) -> None:
     for level in (4, 3):
         record_rating("s1", "socketio", "service:居住证首次申领", level, now=NOW)
     assert list_followups("open", today=date(2026, 9, 29)) == []
+
+
+def test_a_work_order_rating_keeps_the_number_not_a_service(store_db: str) -> None:
+    """The call-back after 办结 rates the order: its number in its own column, no item, a 差评 followed up."""
+    info = record_rating("s5", "socketio", "workorder:JZ20261127-0042", 2, now=NOW)
+    assert (info.subject_kind, info.workorder, info.service, info.ticket_id) == (
+        "workorder", "JZ20261127-0042", None, None)
+    assert info.followup_id is not None
 
 
 def test_a_bad_rating_opens_a_follow_up_due_in_working_days(store_db: str) -> None:

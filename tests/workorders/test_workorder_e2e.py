@@ -1,8 +1,9 @@
 """A work order end to end through the real servers, as the issue describes it: a complaint typed
 in the web page (headless Chromium) → the intake form → a work order with a number → staff handle
 it over the desk API (re-route when the router triaged it, 办理中, a reply, 办结) → the resident's
-page receives each update → the status lookup by number shows the reply, and another resident
-asking for the same number learns nothing.
+page receives each update and, after 办结, the 好差评 call-back (the rating is stored about the
+order) → the status lookup by number shows the reply, and another resident asking for the same
+number learns nothing.
 
 Tried besides the happy path: a resident who names someone else's number (a Socket.IO client with
 its own session), and a reply with markup (shown as text in the page).
@@ -13,9 +14,12 @@ import re
 from typing import Any, Dict
 
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
+from bot.db import session_scope
+from bot.ratings.models import Rating
 from tests.support.browser import NewPage
-from tests.support.desk import DeskClient, new_staff
+from tests.support.desk import DeskClient, new_staff, wait_for
 from tests.support.webchat import WebResident
 
 TIMEOUT = 30_000
@@ -81,6 +85,19 @@ def test_complaint_in_the_page_to_a_closed_work_order(new_page: NewPage, rasa_st
     expect(closed).to_have_count(1, timeout=TIMEOUT)
     expect(closed).to_contain_text(number)
     expect(bot.filter(has_text="<b>今晚</b>").first).to_be_visible(timeout=TIMEOUT)  # text, never markup
+
+    # the satisfaction call-back after 办结: the rating is stored about this order
+    prompt = bot.filter(has_text="请为本次工单的办理评价")
+    expect(prompt.locator(".buttons button")).to_have_count(5, timeout=TIMEOUT)
+    prompt.locator(".buttons button", has_text="基本满意").click()
+    expect(bot.filter(has_text="谢谢您的评价「基本满意」").last).to_be_visible(timeout=TIMEOUT)
+
+    def rated() -> list:
+        with session_scope() as session:
+            query = select(Rating.level, Rating.subject_kind).where(Rating.workorder == number)
+            return [tuple(r) for r in session.execute(query).all()]
+
+    assert wait_for(rated, 10, "the rating of the order") == [(3, "workorder")]
 
     _say(page, f"我的工单 {number} 怎么样了")
     status = bot.filter(has_text="承办部门：").last
