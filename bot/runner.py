@@ -16,9 +16,12 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import TYPE_CHECKING, Dict, List, Optional
 
 from bot.config import PROJECT_ROOT, mask_url
+
+if TYPE_CHECKING:
+    from bot.models.embedded import EmbeddedSwitch, ModelFollower
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +57,15 @@ class Stack:
     # Rasa's HTTP API (push messages, trackers) is always token-protected; never logged.
     api_token: str = field(default_factory=lambda: os.environ.get("RASA_AUTH_TOKEN") or secrets.token_urlsafe(24),
                            repr=False)
+    # make run: Rasa on a loopback port of its own behind a forwarder this process owns on ports.rasa, so a
+    # model is switched by starting a second Rasa and moving new connections (bot.models.embedded)
+    switchable: bool = False
+    # with switchable: switch whenever the active version changes (python -m bot model activate, /admin/models)
+    follow_model: bool = False
+    drain_seconds: float = 30.0  # how long the old Rasa may keep the connections it has after a switch
+    _switch: Optional[EmbeddedSwitch] = field(default=None, init=False, repr=False)
+    _follower: Optional[ModelFollower] = field(default=None, init=False, repr=False)
+    _endpoints: Optional[Path] = field(default=None, init=False, repr=False)
 
     @property
     def rasa_url(self) -> str:
@@ -78,16 +90,33 @@ class Stack:
             merged.get("DATABASE_URL") or get_settings().database_url)
 
     def _spawn(self, name: str, args: List[str], extra_env: Optional[Dict[str, str]] = None) -> None:
+        self.processes.append(spawn(name, args, self._env(extra_env), self.log_dir))
+
+    def _env(self, extra_env: Optional[Dict[str, str]] = None) -> Dict[str, str]:
         # RASA_AUTH_TOKEN / RASA_API_URL: the desk (page server) reaches Rasa's HTTP API with them
-        env = {**self.env, "RASA_AUTH_TOKEN": self.api_token, "RASA_API_URL": self.rasa_url, **(extra_env or {})}
-        self.processes.append(spawn(name, args, env, self.log_dir))
+        return {**self.env, "RASA_AUTH_TOKEN": self.api_token, "RASA_API_URL": self.rasa_url, **(extra_env or {})}
 
     def _endpoints_file(self) -> Path:
+        if self._endpoints is not None:
+            return self._endpoints
         path = Path(tempfile.mkdtemp(prefix="assistant-endpoints-")) / "endpoints.yml"
         text = self.endpoints_template.read_text(encoding="utf-8")
         endpoint = self.action_endpoint or f"{self.action_url}/webhook"
         path.write_text(text.replace("http://localhost:5055/webhook", endpoint), encoding="utf-8")
+        self._endpoints = path
         return path
+
+    def model_file(self) -> Path:
+        """The model file itself (``model`` may be the link to the active version, which can change)."""
+        return self.model.resolve()
+
+    def spawn_rasa(self, model: Path, port: int) -> subprocess.Popen:
+        """A Rasa process on ``model`` and ``port`` with this stack's stores and token (not yet listed)."""
+        return spawn("rasa", rasa_server_args(model, self.bind, port, self._endpoints_file()), self._env(),
+                     self.log_dir)
+
+    def stop_processes(self, processes: List[subprocess.Popen]) -> None:
+        terminate(processes)
 
     def start(self, timeout: float = 240.0) -> Stack:
         if not self.model.exists():
@@ -101,17 +130,37 @@ class Stack:
             if self.with_web:
                 wait_http(f"{self.web_url}/", timeout, self.processes)
             wait_http(f"{self.rasa_url}/", timeout, self.processes, expect="Hello from Rasa")
+            if self._switch is not None and self.follow_model:
+                from bot.models.embedded import ModelFollower
+
+                switch = self._switch
+                self._follower = ModelFollower(self.model, "embedded", switch.switch, switch.model).start()
         except Exception:
             self.stop()
             raise
         return self
 
     def _spawn_rasa(self) -> None:
+        if self.switchable:
+            from bot.models.embedded import EmbeddedSwitch
+
+            self._switch = EmbeddedSwitch(self).start()
+            return
         self._spawn("rasa", rasa_server_args(self.model, self.bind, self.ports.rasa, self._endpoints_file()))
+
+    def switch_model(self, model: Path) -> None:
+        """Serve ``model`` instead, with no failed request (switchable stacks only; bot.models.embedded)."""
+        if self._switch is None:
+            raise RuntimeError("this stack was not started switchable")
+        self._switch.switch(model)
 
     def restart_rasa(self, timeout: float = 240.0) -> None:
         """Stop the Rasa server and start it again on the same port, model and stores (what a crash
-        and a service manager's restart do); returns when it answers again."""
+        and a service manager's restart do); returns when it answers again. A switchable stack starts
+        the new one before it stops the old one."""
+        if self._switch is not None:
+            self._switch.switch(self.model_file())
+            return
         for proc in [p for p in self.processes if getattr(p, "name", "") == "rasa"]:
             terminate([proc])
             self.processes.remove(proc)
@@ -119,6 +168,12 @@ class Stack:
         wait_http(f"{self.rasa_url}/", timeout, self.processes, expect="Hello from Rasa")
 
     def stop(self) -> None:
+        if self._follower is not None:
+            self._follower.stop()
+            self._follower = None
+        if self._switch is not None:
+            self._switch.stop()
+            self._switch = None
         terminate(self.processes)
         self.processes.clear()
 
@@ -216,7 +271,11 @@ def run_forever(ports: Ports) -> int:
 
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
-    stack = Stack(ports=ports, log_dir=PROJECT_ROOT / "var" / "log")
+    from bot.models.store import active_link
+
+    # Rasa behind the forwarder, following the active model version (README "Model lifecycle")
+    stack = Stack(ports=ports, model=active_link(), log_dir=PROJECT_ROOT / "var" / "log", switchable=True,
+                  follow_model=True)
     # everything after the handlers is inside the try: a Ctrl-C during start-up, or right after
     # the URLs are printed, still stops what was started and exits 0
     try:
@@ -230,9 +289,10 @@ def run_forever(ports: Ports) -> int:
               f"  动作服务器:     http://localhost:{ports.actions}/health\n"
               f"  对话记录:       {mask_url(stack.tracker_db_url)}\n"
               f"  日志目录:       {PROJECT_ROOT / 'var' / 'log'}\n\n按 Ctrl-C 停止。", flush=True)
-        while all(proc.poll() is None for proc in stack.processes):
+        # a copy each round: a model switch adds and removes Rasa processes from another thread
+        while all(proc.poll() is None for proc in list(stack.processes)):
             time.sleep(1)
-        dead = [getattr(p, "name", "?") for p in stack.processes if p.poll() is not None]
+        dead = [getattr(p, "name", "?") for p in list(stack.processes) if p.poll() is not None]
         print(f"进程意外退出：{', '.join(dead)}，请查看日志。", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
