@@ -1,4 +1,4 @@
-"""``python -m bot routing …``: train, eval, list, activate, route, ensure.
+"""``python -m bot routing …``: train, eval, tune, list, activate, route, ensure.
 
 Exit status: 0 done, 1 no such model/version (or one that cannot be loaded), 2 a file or column
 that cannot be used (missing column — the message names it and the headers the file has; one
@@ -46,6 +46,14 @@ def register(sub: Any) -> None:
     p.add_argument("--name", default=None, metavar="MODEL", help="模型名（启用的版本）或 名称/版本")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_eval)
+
+    p = routing.add_parser("tune", help="在训练没用过的标注文件（如最近一个月已办结的工单）上重新选择转人工阈值")
+    common(p)
+    p.add_argument("--name", default=None, metavar="MODEL", help="模型名（启用的版本）或 名称/版本")
+    p.add_argument("--target-accuracy", type=float, default=None,
+                   help="不转人工的工单至少有多少比例分对（默认：训练时的目标）")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_tune)
 
     p = routing.add_parser("list", help="列出模型版本")
     common(p, file=False)
@@ -156,9 +164,49 @@ def _eval(args: argparse.Namespace) -> int:
           f"（差 {result['macro_f1'] - base['macro_f1']:+.3f} / {result['accuracy'] - base['accuracy']:+.3f}）")
     print(f"  阈值 {triage['threshold']:.3f}：{triage['triage_share']:.1%} 转人工，其余准确率 "
           f"{triage['accepted_accuracy']:.1%}")
+    needed = triage["for_target"]
+    print(f"  （这份文件要达到 {needed['target_accuracy']:.0%}，阈值 {needed['threshold']:.3f} 就够："
+          f"{needed['triage_share']:.1%} 转人工；可用 routing tune 在训练没用过的文件上调整）")
     for label, row in result["per_class"].items():
         print(f"    {label:<12} P {row['precision']:.2f}  R {row['recall']:.2f}  F1 {row['f1']:.2f}  "
               f"n {row['support']}")
+    return 0
+
+
+def _tune(args: argparse.Namespace) -> int:
+    from bot.faq.sheet import SheetError
+    from bot.routing.data import read_labelled
+    from bot.routing.store import StoreError, resolve
+    from bot.routing.train import tune
+
+    if args.target_accuracy is not None and not 0.0 < args.target_accuracy <= 1.0:
+        return _error(f"--target-accuracy 应在 0 和 1 之间（如 0.9），不是 {args.target_accuracy}", 2)
+    try:
+        data = read_labelled(args.file, args.text_col, args.label_col, args.sheet, min_classes=1)
+    except SheetError as exc:
+        return _error(exc, 2)
+    try:
+        version = resolve(_name(args), args.models_dir)
+    except StoreError as exc:
+        return _error(exc, 1)
+    if data.fingerprint == version.meta.get("data", {}).get("fingerprint"):
+        return _error("这份文件就是训练这个版本用的数据：在见过的消息上选阈值会太乐观，请用训练没用过的工单", 2)
+    if len(data.texts) < 100:
+        print(f"注意：只有 {len(data.texts)} 条，选出的阈值不太可靠（最好几百条）", file=sys.stderr)
+    try:
+        result = tune(version, data, args.target_accuracy)
+    except StoreError as exc:
+        return _error(exc, 1)
+    if args.json:
+        print(json.dumps({"model": f"{version.name}/{version.version}", **result}, ensure_ascii=False))
+        return 0
+    before, after = result["before"], result["after"]
+    print(f"{version.name}/{version.version} 在 {args.file}（{result['n']} 条）上选阈值，"
+          f"目标 {result['target_accuracy']:.0%}：")
+    print(f"  原阈值 {before['threshold']:.3f}：{before['triage_share']:.1%} 转人工，其余准确率 "
+          f"{before['accepted_accuracy']:.1%}")
+    print(f"  新阈值 {after['threshold']:.3f}：{after['triage_share']:.1%} 转人工，其余准确率 "
+          f"{after['accepted_accuracy']:.1%}（已保存，运行中的助手一秒内生效）")
     return 0
 
 

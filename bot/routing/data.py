@@ -69,12 +69,9 @@ def read_labelled(path: Path, text_col: str, label_col: str, sheet: Optional[str
             data.capped += 1
         data.texts.append(text)
         data.labels.append(label)
+        digest.update(f"{text}\x1f{label}\x1e".encode())  # not the group: tune compares it with the training file's
         if data.groups is not None:
-            group = cell(cells, "分组列")
-            data.groups.append(group)
-            digest.update(f"{text}\x1f{label}\x1f{group}\x1e".encode())
-        else:
-            digest.update(f"{text}\x1f{label}\x1e".encode())
+            data.groups.append(cell(cells, "分组列"))
     data.fingerprint = digest.hexdigest()
     data.counts = dict(Counter(data.labels).most_common())
     if not data.texts:

@@ -25,7 +25,8 @@ NB-SVM and logistic regression were tried and did not do better on held-out mess
 
 **Classifier**: a linear SVM (``C`` :data:`C`) with ``class_weight="balanced"``: departments are
 skewed, and macro-F1 (what a desk feels: a small department matters as much as a big one) falls
-when the big classes swallow the small ones.
+when the big classes swallow the small ones. It reads the whole message and each of its sentences
+(:class:`bot.routing.model.SentenceSVM`).
 
 **Confidence**: :class:`Router` turns the SVM scores into probabilities with a softmax at a
 temperature fitted on cross-validated scores of messages the model did not see
@@ -46,7 +47,7 @@ import numpy as np
 from bot.config import get_settings
 from bot.nlu.textnorm import Normalizer, load_corrections, load_words
 
-VERSION = 2  # of the features and the model: ``routing ensure`` retrains when it changes
+VERSION = 2  # of the features and the model (bump when either changes): ``routing ensure`` retrains when it changes
 MAX_CHARS = 2000  # characters of a message that are read (the rest is ignored)
 UNIGRAM_WEIGHT = 0.8  # share of the single-character block beside the 2–3-gram block
 C = 0.7  # SVM regularisation (lower: smoother; 0.5–1 were alike on the sample data)
@@ -92,17 +93,18 @@ def char_bigrams_trigrams(text: str) -> List[str]:
 
 
 def router_pipeline() -> Any:
-    """Cleaned text → SVM scores per class (``decision_function``)."""
+    """Cleaned text → SVM scores per class (``decision_function``), whole message and sentences
+    (:class:`bot.routing.model.SentenceSVM`)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.pipeline import FeatureUnion, Pipeline
-    from sklearn.svm import LinearSVC
+    from sklearn.pipeline import FeatureUnion
+
+    from bot.routing.model import SentenceSVM
 
     features = FeatureUnion([
         ("chars", TfidfVectorizer(analyzer=char_unigrams, sublinear_tf=True, dtype=np.float32)),
         ("grams", TfidfVectorizer(analyzer=char_bigrams_trigrams, sublinear_tf=True, dtype=np.float32)),
     ], transformer_weights={"chars": UNIGRAM_WEIGHT, "grams": 1.0})
-    return Pipeline([("features", features),
-                     ("classifier", LinearSVC(C=C, class_weight="balanced", random_state=0))])
+    return SentenceSVM(features=features, C=C)
 
 
 def baseline_pipeline() -> Any:

@@ -1,8 +1,9 @@
 """Routing one message: ``route(text, name="department") -> Routing``.
 
 The active version of each model name (``models/routing/<name>/ACTIVE``) is loaded once per
-process and reloaded when ``ACTIVE`` changes (checked at most every second, :class:`bot.live.Refreshing`),
-so ``python -m bot routing activate`` takes effect in a running server without a restart.
+process and reloaded when ``ACTIVE`` or that version's ``meta.json`` changes (checked at most every
+second, :class:`bot.live.Refreshing`), so ``python -m bot routing activate`` and ``routing tune`` take
+effect in a running server without a restart.
 
 ``Routing.triage`` is true when the confidence is below the model's threshold (chosen at training,
 :mod:`bot.routing.train`) or the message has no words: the work order then goes to the desk's
@@ -67,8 +68,13 @@ def _holder(name: str, root: Optional[Path]) -> Refreshing[LoadedRouter]:
     with _lock:
         holder = _holders.get(key)
         if holder is None:
-            def fingerprint() -> str:
-                return store.active_version(name, root) or ""
+            def fingerprint() -> str:  # the active version, and its meta (``routing tune`` moves the threshold)
+                version = store.active_version(name, root) or ""
+                try:
+                    changed = (store.root_dir(root) / name / version / store.META_FILE).stat().st_mtime_ns
+                except OSError:
+                    changed = 0
+                return f"{version}:{changed}"
 
             def load() -> LoadedRouter:
                 return LoadedRouter(store.active(name, root))

@@ -1,12 +1,15 @@
 """Trained routers on disk: ``models/routing/<name>/<version>/`` and an ``ACTIVE`` pointer per name.
 
-A version directory holds ``router.joblib`` (the fitted pipeline), ``baseline.joblib`` (the
-baseline fitted on the same data, so every later evaluation can be compared with it) and
-``meta.json``: created, by, data (file, fingerprint, n, counts), classes, threshold,
-cross-validated figures, baseline figures. Versions are the training time (``20261127-153012``),
+A version directory holds ``router.joblib`` (a :class:`bot.routing.features.Router`: the fitted
+model and its softmax temperature), ``baseline.joblib`` (the baseline fitted on the same data, so
+every later evaluation can be compared with it) and ``meta.json``: created, by, data (file,
+fingerprint, n, columns, counts), classes, threshold (and, after ``routing tune``, where it came
+from and the thresholds before it), temperature, cross-validated figures and how the folds were
+grouped, baseline figures, feature version. Versions are the training time (``20261127-153012``),
 so they sort by age. ``<name>/ACTIVE`` holds the version that :func:`bot.routing.router.route`
 uses; training activates the new version only when the name has none (``routing activate``
-switches, nothing else does).
+switches, ``--activate`` and ``routing ensure`` too). A version trained by an older feature
+version is refused with a message (retrain), never unpickled into a crash.
 """
 from __future__ import annotations
 
@@ -94,7 +97,23 @@ def read_meta(path: Path) -> Dict[str, Any]:
 
 
 def write_meta(path: Path, meta: Dict[str, Any]) -> None:
-    (path / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    """Atomically: a router reloading at that moment reads the old file or the new one."""
+    fd, tmp = tempfile.mkstemp(dir=path, prefix=".meta.")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
+    os.replace(tmp, path / META_FILE)
+
+
+def set_threshold(version: Version, threshold: float, source: Dict[str, Any]) -> Dict[str, Any]:
+    """A new triage threshold for a stored version (``routing tune``); the old one stays in its history."""
+    meta = read_meta(version.path)
+    history = list(meta.get("threshold_history", []))
+    history.append({"threshold": meta.get("threshold"), "source": meta.get("threshold_source", "cross-validation"),
+                    "replaced": datetime.now().astimezone().isoformat(timespec="seconds")})
+    meta.update(threshold=threshold, threshold_source=source, threshold_history=history,
+                target_accuracy=source.get("target_accuracy", meta.get("target_accuracy")))
+    write_meta(version.path, meta)
+    return meta
 
 
 def versions(root: Optional[Path] = None) -> List[Version]:

@@ -27,7 +27,7 @@ import math
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -41,6 +41,8 @@ TARGET_ACCURACY = 0.9
 ALL_TO_TRIAGE = 1.01  # the threshold when even the most confident messages miss the target: above any probability
 UNSEEN = -1e3  # the score of a class a fold's model never saw (it can never be its answer)
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+Floats = Union[Sequence[float], np.ndarray]
+Flags = Union[Sequence[bool], np.ndarray]
 
 
 def silent(_stage: str, _done: int, _total: int) -> None:
@@ -48,7 +50,7 @@ def silent(_stage: str, _done: int, _total: int) -> None:
     return None
 
 
-def choose_threshold(confidence: Sequence[float], correct: Sequence[bool], target: float = TARGET_ACCURACY) -> float:
+def choose_threshold(confidence: Floats, correct: Flags, target: float = TARGET_ACCURACY) -> float:
     """The lowest confidence such that messages at or above it are right ≥ ``target`` of the time.
 
     Messages are taken from the most confident down; the threshold is the confidence of the last
@@ -98,7 +100,8 @@ def fit_temperature(values: np.ndarray, truth: np.ndarray) -> float:
 
 def cross_validate(data: Dataset, cleaned: Sequence[str], folds: Folds,
                    progress: Progress = silent) -> Dict[str, Any]:
-    """Out-of-fold SVM scores of the router (one column per class) and predictions of the baseline."""
+    """Out-of-fold SVM scores of the router (one column per class) and predictions of the baseline.
+    (Folds on two threads were slower: the vectorisers hold the GIL.)"""
     import warnings
 
     labels = np.asarray(data.labels, dtype=object)
@@ -137,7 +140,7 @@ def scores(truth: Sequence[str], predicted: Sequence[str]) -> Dict[str, Any]:
     }
 
 
-def triage_figures(confidence: Sequence[float], correct: Sequence[bool], threshold: float) -> Dict[str, float]:
+def triage_figures(confidence: Floats, correct: Flags, threshold: float) -> Dict[str, float]:
     conf = np.asarray(confidence, dtype=float)
     ok = np.asarray(correct, dtype=bool)
     accepted = conf >= threshold
@@ -231,18 +234,42 @@ def load_pipelines(version: store.Version) -> Tuple[Any, Any]:
     return store.load_router(version), store.load_baseline(version)
 
 
+def _predict(router: Any, data: Dataset, progress: Progress) -> Tuple[np.ndarray, np.ndarray]:
+    """(predicted label, confidence) per message of ``data``."""
+    proba = router.predict_proba(np.asarray(_clean(data.texts, progress), dtype=object))
+    return np.asarray(router.classes_, dtype=object)[proba.argmax(axis=1)], proba.max(axis=1)
+
+
 def evaluate(version: store.Version, data: Dataset, progress: Progress = silent) -> Dict[str, Any]:
-    """Router and stored baseline on ``data``: the ``routing eval --json`` figures plus triage figures."""
+    """Router and stored baseline on ``data``: the ``routing eval --json`` figures plus triage figures:
+    at the stored threshold, and (``for_target``) at the threshold this file would have needed."""
     router, baseline = load_pipelines(version)
-    cleaned = _clean(data.texts, progress)
-    proba = router.predict_proba(np.asarray(cleaned, dtype=object))
-    predicted = np.asarray(router.classes_, dtype=object)[proba.argmax(axis=1)]
+    predicted, confidence = _predict(router, data, progress)
     base_predicted = baseline.predict(np.asarray(data.texts, dtype=object))
     ours = scores(data.labels, list(predicted))
     base = scores(data.labels, list(base_predicted))
     correct = predicted == np.asarray(data.labels, dtype=object)
+    target = float(version.meta.get("target_accuracy", TARGET_ACCURACY))
+    needed = stored_threshold(choose_threshold(confidence, correct, target))
     return {
         "macro_f1": ours["macro_f1"], "accuracy": ours["accuracy"], "per_class": ours["per_class"],
         "baseline": {"macro_f1": base["macro_f1"], "accuracy": base["accuracy"]}, "n": ours["n"],
-        "triage": triage_figures(proba.max(axis=1), list(correct), float(version.meta.get("threshold", 0.0))),
+        "triage": {**triage_figures(confidence, correct, float(version.meta.get("threshold", 0.0))),
+                   "for_target": {"target_accuracy": target, **triage_figures(confidence, correct, needed)}},
     }
+
+
+def tune(version: store.Version, data: Dataset, target: Optional[float] = None,
+         progress: Progress = silent) -> Dict[str, Any]:
+    """Choose the version's threshold again on a labelled file it was not trained on (a tuning split:
+    the latest month of closed work orders, say) and store it; the figures before and after."""
+    router = store.load_router(version)
+    predicted, confidence = _predict(router, data, progress)
+    correct = predicted == np.asarray(data.labels, dtype=object)
+    target = float(target if target is not None else version.meta.get("target_accuracy", TARGET_ACCURACY))
+    before = triage_figures(confidence, correct, float(version.meta.get("threshold", 0.0)))
+    threshold = stored_threshold(choose_threshold(confidence, correct, target))
+    after = triage_figures(confidence, correct, threshold)
+    store.set_threshold(version, threshold, {"file": data.source, "fingerprint": data.fingerprint,
+                                             "n": len(data.texts), "target_accuracy": target, **after})
+    return {"before": before, "after": after, "target_accuracy": target, "n": len(data.texts)}

@@ -2,7 +2,7 @@
 
 Matters a department handles that no training message is about (a resident will bring up something new
 sooner or later): the held-out gate then measures whether the router learnt the department, not the
-training sentences.  Same routing rules as scenarios.py.  Used by make_sample.py for about a third of
+training sentences.  Same routing rules as scenarios.py.  Used by make_sample.py for nearly a third of
 the held-out messages; every alternative here is held-out only.
 """
 from scenarios import J, T, Z, S

@@ -55,7 +55,7 @@ def test_train_list_activate_eval_in_a_real_process(tmp_path: Path, train_file: 
     assert {"macro_f1", "accuracy", "per_class", "baseline", "n"} <= set(figures)
     assert set(figures["baseline"]) == {"macro_f1", "accuracy"} and figures["n"] == 60
     assert figures["macro_f1"] > 0.8 and figures["model"] == f"department/{trained['version']}"
-    assert set(figures["triage"]) == {"threshold", "triage_share", "accepted_accuracy"}
+    assert set(figures["triage"]) == {"threshold", "triage_share", "accepted_accuracy", "for_target"}
     assert all(set(row) == {"precision", "recall", "f1", "support"} for row in figures["per_class"].values())
 
     routed = run("route", "楼下烧烤店油烟太大，晚上熏得没法开窗，已经反映好几次了", "--json")
@@ -171,6 +171,28 @@ def test_no_model_bad_target_and_a_stale_model(capsys: pytest.CaptureFixture[str
     meta_path.write_text(json.dumps(meta), encoding="utf-8")
     code, _out, err = cli(capsys, models, "eval", str(train_file), *COLUMNS, "--json")
     assert code == 1 and "重新训练" in err
+
+
+def test_tune_chooses_the_threshold_on_a_file_the_model_did_not_see(capsys: pytest.CaptureFixture[str],
+                                                                   tmp_path: Path, train_file: Path) -> None:
+    models = tmp_path / "m"
+    trained = json.loads(cli(capsys, models, "train", str(train_file), *COLUMNS, "--json")[1])
+    recent = synthetic.write(tmp_path / "recent.csv", synthetic.rows(120, seed=21))
+    code, out, err = cli(capsys, models, "tune", str(recent), *COLUMNS, "--target-accuracy", "0.999", "--json")
+    assert code == 0, err
+    tuned = json.loads(out)
+    assert tuned["model"] == f"department/{trained['version']}" and tuned["n"] == 120
+    assert tuned["target_accuracy"] == 0.999 and tuned["after"]["accepted_accuracy"] >= 0.999
+    meta = json.loads(next((models / "department").glob("*/meta.json")).read_text(encoding="utf-8"))
+    assert meta["threshold"] == tuned["after"]["threshold"] and meta["threshold_source"]["file"] == str(recent)
+    assert [h["source"] for h in meta["threshold_history"]] == ["cross-validation"]
+    assert meta["threshold_history"][0]["threshold"] == trained["threshold"]
+    code, _out, err = cli(capsys, models, "tune", str(train_file), *COLUMNS)  # the training data itself
+    assert code == 2 and "训练" in err
+    code, _out, err = cli(capsys, models, "tune", str(recent), *COLUMNS, "--target-accuracy", "1.5")
+    assert code == 2 and "0 和 1 之间" in err
+    code, _out, err = cli(capsys, models, "tune", str(recent), *COLUMNS, "--name", "type")
+    assert code == 1 and "找不到" in err
 
 
 def test_ensure_trains_once_and_keeps_an_administrators_model(capsys: pytest.CaptureFixture[str],

@@ -1,5 +1,5 @@
-"""``route()`` in process: confidence, triage, alternatives, reload when ACTIVE changes; the threshold
-and temperature rules.
+"""``route()`` in process: confidence, triage, alternatives, reload when ACTIVE or the threshold changes;
+the threshold and temperature rules.
 
 Bad input tried: an empty message, one of punctuation only, one of digits only, a 10,000-character
 message, a model stored by an older version of the features, a truncated model file."""
@@ -80,6 +80,10 @@ def test_a_new_version_is_used_after_activate(trained: Path, tmp_path: Path) -> 
     store.activate("department", second.version, root)
     time.sleep(1.1)  # ACTIVE is checked at most every second
     assert router.route("油烟很大", root=root).model.endswith(second.version)
+    assert not router.route(SMOKE, root=root).triage
+    store.set_threshold(store.active("department", root), ALL_TO_TRIAGE, {"file": "tuning.csv"})  # routing tune
+    time.sleep(1.1)
+    assert router.route(SMOKE, root=root).triage  # the running router took the new threshold
 
 
 def test_an_old_or_broken_model_is_a_store_error_not_a_crash(tmp_path: Path) -> None:
