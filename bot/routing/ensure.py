@@ -4,11 +4,13 @@ For each shipped model (``department`` from 承办部门, ``type`` from 诉求�
 ``data/routing/train.csv``, grouped by its 场景 column) a new version is trained and activated when
 
 * the name has no active version, or
-* the active version was trained by ``ensure`` itself on other sample data (another fingerprint)
-  or by an older version of the features (it could not be loaded any more).
+* the active version is a sample model (trained by ``ensure``, or by anyone from the sample file)
+  and was trained on other sample data (another fingerprint) or by an older version of the
+  features (it could not be loaded any more).
 
 A version an administrator trained from the city's own history is never replaced: a city's
-router is its own business. Nothing changed → nothing is trained; the check reads the sample file
+router is its own business. When such a version is too old to load, ``ensure`` says so (the
+administrator retrains it) and leaves it. Nothing changed → nothing is trained; the check reads the sample file
 and two ``meta.json`` files, well under a second.
 """
 from __future__ import annotations
@@ -56,8 +58,10 @@ def ensure(root: Optional[Path] = None, sample: Path = SAMPLE_FILE, progress: Pr
         if current is not None:
             trained_with = current.meta.get("features", {}).get("version", 1)
             same_data = current.meta.get("data", {}).get("fingerprint") == data.fingerprint
-            if current.meta.get("by") != BY:
-                outcomes.append(Outcome(name, "kept", current.version, "启用的是管理员训练的版本，不替换"))
+            if not _is_sample(current, sample):
+                why = ("启用的是管理员训练的版本，不替换" if trained_with == VERSION else
+                       "启用的是管理员训练的版本，但它是旧版程序训练的、已不能使用：请用本市数据重新训练")
+                outcomes.append(Outcome(name, "kept", current.version, why))
                 continue
             if same_data and trained_with == VERSION:
                 outcomes.append(Outcome(name, "current", current.version, "示例数据没有变化"))
@@ -70,3 +74,14 @@ def ensure(root: Optional[Path] = None, sample: Path = SAMPLE_FILE, progress: Pr
                         progress=progress, activate=True, by=BY)
         outcomes.append(Outcome(name, "trained", version.version, reason))
     return outcomes
+
+
+def _is_sample(version: store.Version, sample: Path) -> bool:
+    """Trained by ``ensure``, or by someone from the shipped sample file itself."""
+    if version.meta.get("by") == BY:
+        return True
+    trained_on = version.meta.get("data", {}).get("file") or ""
+    try:
+        return bool(trained_on) and Path(trained_on).resolve() == sample.resolve()
+    except OSError:
+        return False

@@ -213,9 +213,22 @@ def test_ensure_trains_once_and_keeps_an_administrators_model(capsys: pytest.Cap
     assert code == 0 and out.count("示例数据变了") == 2
 
     own = synthetic.write(tmp_path / "own.csv", synthetic.rows(100, seed=15))  # the city's own history
-    assert cli(capsys, models, "train", str(own), *COLUMNS, "--activate")[0] == 0
+    mine = json.loads(cli(capsys, models, "train", str(own), *COLUMNS, "--activate", "--json")[1])
     code, out, _err = cli(capsys, models, "ensure", "--sample", str(sample))
     assert code == 0 and "department/" in out and "保留" in out and out.count("已是最新") == 1
+    meta_path = models / "department" / mine["version"] / "meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["features"]["version"] = 1  # the city's model, trained by an older release: not replaced, said
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    code, out, _err = cli(capsys, models, "ensure", "--sample", str(sample))
+    assert code == 0 and "已不能使用" in out
+    assert (models / "department" / "ACTIVE").read_text(encoding="utf-8").strip() == mine["version"]
+
+    # someone trained from the sample file by hand: a sample model all the same, and current
+    by_hand = json.loads(cli(capsys, models, "train", str(sample), *COLUMNS, "--group-col", "场景", "--activate",
+                             "--json")[1])
+    code, out, _err = cli(capsys, models, "ensure", "--sample", str(sample))
+    assert code == 0 and out.count("已是最新") == 2 and f"department/{by_hand['version']}" in out
 
     code, _out, err = cli(capsys, models, "ensure", "--sample", str(tmp_path / "missing.csv"))
     assert code == 2 and "示例数据" in err
