@@ -408,6 +408,9 @@ class Resolver:
         for name, score, index in process.extract(text, names, scorer=fuzz.partial_ratio,
                                                    score_cutoff=FUZZY_NAME, limit=10):
             profile = self._names[index][1]
+            span = fuzz.partial_ratio_alignment(name, text)
+            if span is None or span.dest_end - span.dest_start != len(name):
+                continue  # a typo replaces a character; a name cut short ("公积金" of 提公积金) is not one
             value = 0.8 * score / 100.0
             if value > found.get(profile.record.code, (0.0, ""))[0]:
                 found[profile.record.code] = (value, name)

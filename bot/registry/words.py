@@ -47,7 +47,8 @@ AMOUNT = re.compile(r"^[\d零〇一二两三四五六七八九十百千万几多
                      r"[个年月天日周岁次件套张元块万号口平米倍]*[多余]?$")
 # a document named as the thing to bring is a material, not the matter ("要带结婚证吗")
 BRING_BEFORE = re.compile(r"(?:带|提供|出示|用到|复印|交)[上着齐好]?(?:一下|个|张|本|份)?$")
-BRING_AFTER = re.compile(r"^(?:也|都|还)?(?:要|需要|得|用|必须)?(?:带|提供|出示|复印)")
+BRING_AFTER = re.compile(r"^(?:也|都|还)?(?:要|需要|得|用|必须)?(?:带|提供|出示|复印)(?:上|着)?"
+                         r"(?!什么|啥|哪|些|多少|几)")  # "办居住证要带啥" asks what to bring for it
 # a clause with one of these is the one that asks; the others give the resident's context
 ASKING = re.compile(r"吗|么|怎|什么|啥|哪|几|多少|多久|多长|能不能|可不可以|是否|要不要|行不行|呢|如何|\?|？")
 
