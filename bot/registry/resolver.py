@@ -343,10 +343,15 @@ class Resolver:
         if self._commits(scored, features, confidence):
             return Resolution("commit", (best, *scored[1:3]), tuple(terms), unexplained, confidence=confidence,
                               features=features)
-        if len(close) < 2 and confidence >= CHOOSE_P:
+        offered = confidence >= CHOOSE_P
+        if features["variant_mismatch"]:
+            # the best does not do the kind of handling asked ("优待证丢了怎么补"): its guide is not
+            # offered as if it were the answer; neighbours that do it still are
+            close, offered = [c for c in close if not asked - self._covers[c.code]], False
+        if len(close) < 2 and offered:
             # not sure enough to answer, sure enough to offer: the best and a named neighbour
             close = [best, *[c for c in scored[1:2] if c.naming > 0]]
-        if len(close) >= 2 or (close and confidence >= CHOOSE_P):
+        if len(close) >= 2 or (close and offered):
             return Resolution("choose", tuple(close[:3]), tuple(terms), unexplained, confidence=confidence,
                               features=features)
         agency, phone = self._topic_agency(scored)

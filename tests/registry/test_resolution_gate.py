@@ -1,9 +1,10 @@
 """Gate: the right item or none, on hotline questions held out from every training and tuning step.
 
-The resolver over the real test database (seed imported) is the one the NLU component uses.
-The figures are printed in every run. ``WRONG_MAX`` is the issue's target; ``FOUND_MIN`` is a
-floor under today's measured figure so a regression fails — the issue's 90% is printed beside
-it as the target still to reach.
+The resolver over the real test database (seed imported) is the one the NLU component uses, and
+each question is normalised as the NLU pipeline does first. The figures are printed in every run.
+``WRONG_MAX`` is the issue's target; ``FOUND_MIN`` is a floor under today's measured figure
+(63.3% on 2026-11-27, with the calibration fitted on dev.yml only) so a regression fails — the
+issue's 90% is printed beside it as the target still to reach.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from bot.registry.live import build_resolver, load_records
 HOTLINE = Path(__file__).resolve().parent / "hotline"
 ROOT = HOTLINE.parents[2]
 WRONG_MAX = 0.05
-FOUND_MIN = 0.48
+FOUND_MIN = 0.60
 FOUND_TARGET = 0.90
 
 
@@ -76,8 +77,8 @@ def test_the_issues_examples_commit_to_the_right_item(database_url: str, text: s
 
 
 def test_an_unnamed_document_is_offered_with_the_likeliest_item_first(database_url: str) -> None:
-    """"如何在网上申请办理期满换证手续？" names no document: 驾驶证 and 身份证 both renew on expiry.
-    Today the resolver offers both, 驾驶证 first (the issue wanted a commit; not reached)."""
+    """"如何在网上申请办理期满换证手续？" names no document: 驾驶证 and 身份证 both renew on expiry,
+    but only the driving licence's names say 期满换证. Answered or offered, 驾驶证 comes first."""
     records, districts = load_records()
     resolution = build_resolver(records, districts).resolve("如何在网上申请办理期满换证手续？")
     assert resolution.outcome in ("commit", "choose")
@@ -97,3 +98,16 @@ def test_the_care_subsidy_is_its_own_item_never_the_skills_subsidy(database_url:
     records, districts = load_records()
     resolution = build_resolver(records, districts).resolve("重度残疾人护理补贴怎么申请")
     assert resolution.item is not None and resolution.item.code == "JZ-CL-0002", resolution.as_dict()
+
+
+@pytest.mark.parametrize("text,agency", [
+    ("老年人优待证弄丢了，能补一张吗", "卫生健康"),
+    ("食品经营许可证有效期快满了，想办延续", "市场监督管理"),
+])
+def test_a_kind_of_handling_the_item_does_not_do_is_declined_with_its_department(
+        database_url: str, text: str, agency: str) -> None:
+    """The item issues the card or licence; nothing in it replaces a lost one or renews it, so its
+    guide is neither answered nor offered as a button: the department is named instead."""
+    records, districts = load_records()
+    resolution = build_resolver(records, districts).resolve(text)
+    assert resolution.outcome == "decline" and agency in resolution.agency, resolution.as_dict()
