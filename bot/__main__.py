@@ -14,7 +14,7 @@ from typing import List, Optional
 from bot import privacy
 
 AREAS = ["bot.registry.cli", "bot.nlu.cli", "bot.opendata.cli", "bot.web.cli", "bot.accounts.cli", "bot.faq.cli",
-         "bot.routing.cli", "bot.retention.cli", "bot.analytics.cli"]
+         "bot.routing.cli", "bot.retention.cli", "bot.analytics.cli", "bot.models.cli"]
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -28,8 +28,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ADMIN_NAV = (("/desk/", "工单"), ("/desk/workorders", "12345工单"), ("/desk/followups", "差评整改"),
              ("/desk/workorders/stats", "工单统计"), ("/admin/registry", "办事指南"),
              ("/admin/registry/import", "表格导入导出"), ("/admin/faq", "常见问题"), ("/admin/nlu", "语言理解"),
-             ("/admin/review", "待审消息"), ("/admin/analytics", "统计分析"), ("/admin/audit", "修改记录"),
-             ("/admin/users", "账号管理"))
+             ("/admin/models", "模型"), ("/admin/review", "待审消息"), ("/admin/analytics", "统计分析"),
+             ("/admin/audit", "修改记录"), ("/admin/users", "账号管理"))
 NAV_MARK = "<!-- admin-nav -->"
 
 

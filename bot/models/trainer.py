@@ -177,7 +177,11 @@ def run(version: str, root: Optional[Path] = None) -> Dict[str, Any]:
             store.update_meta(version, root, state="training", pid=os.getpid())
             with tempfile.TemporaryDirectory(prefix="model-train-") as workspace:
                 fingerprint, copied = snapshot(Path(workspace))
-                store.update_meta(version, root, fingerprint=fingerprint, files=copied)
+                from bot.nlu_admin.training_hook import data_fingerprint
+
+                # the editor's own digest too: its page can say whether the data changed since
+                store.update_meta(version, root, fingerprint=fingerprint, files=copied,
+                                  editor_fingerprint=data_fingerprint())
                 # Rasa's cache keys on component configuration, not on our components' code or the
                 # dictionaries' content: train from scratch (as bot.nlu.training does)
                 env = {**evaluation.rasa_env(), "RASA_MAX_CACHE_SIZE": "0"}
@@ -233,6 +237,18 @@ def _tail_bytes(path: Path, size: int) -> str:
             return handle.read().decode("utf-8", "replace")
     except OSError:
         return ""
+
+
+def evaluate(version: str, root: Optional[Path] = None) -> Dict[str, Any]:
+    """Evaluate ``version`` again (after the held-out set changed, or an adopted model): like training, one
+    heavy run at a time. Its meta.json."""
+    fd = _try_lock(root)
+    if fd is None:
+        raise _busy(root)
+    try:
+        return evaluation.evaluate(store.check_name(version), root)
+    finally:
+        os.close(fd)
 
 
 def status(root: Optional[Path] = None) -> Dict[str, Any]:

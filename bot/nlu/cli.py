@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import List
 
 from bot.config import get_settings
@@ -16,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     vocab = commands.add_parser("vocab", help="生成 jieba 词典与实体同义词（内容不变则不写）")
     vocab.set_defaults(func=_vocab)
-    train = commands.add_parser("train", help="数据或配置有变化时才训练模型")
+    train = commands.add_parser("train", help="数据或配置有变化时才训练新版本，评估后启用（见 python -m bot model）")
     train.add_argument("--force", action="store_true", help="无论是否变化都重新训练")
     train.set_defaults(func=_train)
 
@@ -40,6 +41,12 @@ def _life_event_terms() -> List[str]:
 
 
 def _train(args: argparse.Namespace) -> int:
-    trained = train_if_changed(force=args.force)
+    from bot.models.store import ModelError
+
+    try:
+        trained = train_if_changed(force=args.force)
+    except ModelError as exc:  # the gate refused the new version, or training failed
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
     print("模型已重新训练" if trained else "训练数据和配置未变，沿用已有模型")
     return 0

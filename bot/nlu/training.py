@@ -1,15 +1,13 @@
 """Train the Rasa model only when its inputs changed.
 
 The inputs are hashed (content, not timestamps), so a fresh clone, a touched file or a
-regenerated-but-identical vocabulary never causes a retrain; any real change does.
+regenerated-but-identical vocabulary never causes a retrain; any real change does. The same
+fingerprint identifies the data a model version was trained from (bot.models).
 """
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Iterable, List, Set
 
@@ -46,19 +44,10 @@ def model_path() -> Path:
 
 
 def train_if_changed(force: bool = False) -> bool:
-    """Returns True when a model was trained."""
-    stamp = MODEL_DIR / f"{MODEL_NAME}.sha256"
-    current = fingerprint(input_files())
-    if not force and model_path().exists() and stamp.exists() and stamp.read_text().strip() == current:
-        logger.info("model is up to date (%s)", current[:12])
-        return False
-    MODEL_DIR.mkdir(exist_ok=True)
-    command = [str(Path(sys.executable).parent / "rasa"), "train", "--config", "config.yml", "--domain", "domain.yml",
-               "--data", *TRAINING_DATA, "--out", str(MODEL_DIR), "--fixed-model-name", MODEL_NAME]
-    logger.info("training: %s", " ".join(command))
-    # Rasa's training cache keys on component config, not on our normaliser's code or the
-    # dictionary files' content, so it could reuse stale outputs: train from scratch.
-    env = {**os.environ, "RASA_MAX_CACHE_SIZE": "0"}
-    subprocess.run(command, cwd=PROJECT_ROOT, check=True, env=env)
-    stamp.write_text(current + "\n")
-    return True
+    """Returns True when a model was trained. Models are versions now (issue #9): the inputs'
+    fingerprint is compared with the active version's, a new version is trained, evaluated and
+    activated through the gate (bot.models.make); ``models/assistant.tar.gz`` is the link to the
+    active version. Raises bot.models.store.ModelError when the gate refuses the new version."""
+    from bot.models.make import ensure_trained
+
+    return ensure_trained(force=force)

@@ -17,6 +17,7 @@ from bot.config import PROJECT_ROOT
 from bot.desk.api import setup_desk_api
 from bot.desk.pages import setup_desk_pages
 from bot.faq.api import setup_faq_admin
+from bot.models.api import setup_models
 from bot.nlu_admin.api import setup_nlu_admin
 from bot.ratings.api import setup_ratings_api
 from bot.registry.admin_api import setup_registry_admin
@@ -63,6 +64,7 @@ def create_app(rasa_url: str) -> web.Application:
     setup_registry_sheets(app)
     setup_faq_admin(app)
     setup_nlu_admin(app)
+    setup_models(app)
     setup_review(app)
     setup_analytics(app)
     app.router.add_get("/", index)
