@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Callable, Optional
 
 import requests
 
-from bot.models import lifecycle, serving
+from bot.models import lifecycle, serving, store
 from bot.models.forwarder import Forwarder
 
 if TYPE_CHECKING:
@@ -49,7 +49,9 @@ def free_loopback_port() -> int:
 def wait_ready(url: str, token: str, model: Path, process: subprocess.Popen, timeout: float = READY_TIMEOUT) -> None:
     """Until the Rasa at ``url`` has loaded ``model`` and parsed the warm-up messages; fails fast when
     ``process`` exits. Rasa says "Hello" before a model is loaded, and stays up without one when the
-    file cannot be read, so the model it reports is what counts."""
+    file cannot be read, so the model it reports (its ``model_id``; every version's file is called
+    model.tar.gz) is what counts."""
+    expected = store.model_id(model)
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
@@ -58,8 +60,7 @@ def wait_ready(url: str, token: str, model: Path, process: subprocess.Popen, tim
             raise TimeoutError(f"新的 Rasa 在 {timeout:.0f} 秒内没有加载好模型")
         try:
             status = requests.get(f"{url}/status", params={"token": token}, timeout=5)
-            if status.status_code == 200 and Path(str(status.json().get("model_file") or "")).name == model.name \
-                    and status.json().get("model_id"):
+            if status.status_code == 200 and status.json().get("model_id") == expected:
                 break
         except (requests.RequestException, ValueError):
             pass

@@ -18,6 +18,7 @@ import json
 import os
 import re
 import shutil
+import tarfile
 import tempfile
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -280,6 +281,18 @@ def adopt_legacy(by: str, root: Optional[Path] = None) -> Optional[str]:
         log_activation({"kind": "activate", "version": version, "by": by, "previous": None,
                         "note": "adopted the model trained before versions"}, root)
         return version
+
+
+def model_id(model: Path) -> str:
+    """The ``model_id`` Rasa wrote into the archive's metadata.json (what its ``/status`` reports once
+    the model is loaded: the way to tell two ``model.tar.gz`` apart)."""
+    with tarfile.open(model) as archive:
+        for member in archive:
+            if member.name == "metadata.json":
+                handle = archive.extractfile(member)
+                data = json.load(handle) if handle is not None else {}
+                return str(data.get("model_id") or "")
+    return ""
 
 
 def remove_version(version: str, root: Optional[Path] = None) -> None:

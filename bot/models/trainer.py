@@ -190,7 +190,8 @@ def run(version: str, root: Optional[Path] = None) -> Dict[str, Any]:
                                       Path(workspace), log, env)
             if not (folder / store.MODEL_FILE).is_file():
                 raise store.ModelError("训练结束了，但没有产生模型文件", 500)
-            store.update_meta(version, root, state="evaluating", train_seconds=round(time.monotonic() - started, 1))
+            store.update_meta(version, root, state="evaluating", train_seconds=round(time.monotonic() - started, 1),
+                              model_id=store.model_id(folder / store.MODEL_FILE))
             evaluation.evaluate(version, root, log)
         except (subprocess.CalledProcessError, store.ModelError, OSError) as exc:
             error = exc if isinstance(exc, store.ModelError) else store.ModelError(

@@ -11,6 +11,9 @@
 Health checks take a dead process out of rotation within a few seconds, and a request that could
 not even connect (a process that has just died) goes to another (``retry-on conn-failure``). A
 request already sent is never retried: a turn or an action (filing a work order) must not run twice.
+
+The runtime API (``admin_socket``, mode 0600) lets the profile take one Rasa replica out of rotation
+while it loads a new model (bot.models.haproxy_api).
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ class Backends:
     rasa: List[int]
     actions: List[int]
     web: List[int]
+    admin_socket: str = ""  # HAProxy's runtime API (a Unix socket), for switching models replica by replica
 
 
 def _servers(prefix: str, ports: List[int], extra: str = "") -> str:
@@ -34,11 +38,15 @@ def _servers(prefix: str, ports: List[int], extra: str = "") -> str:
                      for n, port in enumerate(ports, 1))
 
 
+def _admin(path: str) -> str:
+    return f"\n    stats socket {path} mode 600 level admin" if path else ""
+
+
 def render(backends: Backends) -> str:
     """The whole haproxy.cfg text."""
     return f"""# Written by python -m bot.scaleout at start-up (bot/scaleout/haproxy.py); not edited by hand.
 global
-    maxconn 4096
+    maxconn 4096{_admin(backends.admin_socket)}
 
 defaults
     mode http

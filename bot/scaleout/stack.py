@@ -16,7 +16,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional
+from typing import TYPE_CHECKING, Dict, List, Mapping, Optional
 from urllib.parse import unquote, urlsplit
 
 import yaml
@@ -32,6 +32,9 @@ from bot.runner import (
     web_server_args,
 )
 from bot.scaleout.haproxy import Backends, render
+
+if TYPE_CHECKING:
+    from bot.models.embedded import ModelFollower
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +65,9 @@ class ScaledConfig:
     actions_lb_port: int = 18301
     model: Path = DEFAULT_MODEL
     run_dir: Path = PROJECT_ROOT / "var" / "scaled"
+    # switch the replicas one by one whenever the active model version changes (bot.models.haproxy_api)
+    follow_model: bool = False
+    drain_seconds: float = 30.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> ScaledConfig:
@@ -82,11 +88,19 @@ class ScaledConfig:
             web_ports=[base + 201 + n for n in range(web)],
             rasa_api_port=base + 300,
             actions_lb_port=base + 301,
+            model=_active_link(),
+            follow_model=True,
         )
 
     @property
     def url(self) -> str:
         return (self.public_url or f"http://localhost:{self.public_port}").rstrip("/")
+
+
+def _active_link() -> Path:
+    from bot.models.store import active_link
+
+    return active_link()
 
 
 def lock_store_endpoint(redis_url: str) -> Dict[str, object]:
@@ -135,6 +149,8 @@ class ScaledStack:
         self.log_dir = self.log_dir or self.config.run_dir / "log"
         self._commands: Dict[str, List[str]] = {}
         self._env: Dict[str, Dict[str, str]] = {}
+        self._follower: Optional[ModelFollower] = None
+        self._serving = self.config.model
 
     @property
     def env(self) -> Dict[str, str]:
@@ -159,9 +175,14 @@ class ScaledStack:
         path = config.run_dir / "haproxy.cfg"
         path.write_text(render(Backends(public_bind=config.public_bind, public_port=config.public_port,
                                         rasa_api_port=config.rasa_api_port, actions_port=config.actions_lb_port,
-                                        rasa=config.rasa_ports, actions=config.action_ports, web=config.web_ports)),
+                                        rasa=config.rasa_ports, actions=config.action_ports, web=config.web_ports,
+                                        admin_socket=str(self.admin_socket))),
                         encoding="utf-8")
         return path
+
+    @property
+    def admin_socket(self) -> Path:
+        return self.config.run_dir / "haproxy.sock"
 
     def _start(self, name: str, args: List[str]) -> None:
         self._commands[name] = args
@@ -175,6 +196,7 @@ class ScaledStack:
         if not Path(haproxy).exists():
             raise FileNotFoundError("没有找到 haproxy：请先运行 make haproxy（apt-get install haproxy）")
         endpoints = self._endpoints_file()
+        self._serving = config.model.resolve()  # the file itself: the link may change while we run
         for n, port in enumerate(config.action_ports, 1):
             self._start(f"actions{n}", action_server_args(port))
         for n, port in enumerate(config.rasa_ports, 1):
@@ -191,10 +213,29 @@ class ScaledStack:
             for port in config.rasa_ports:
                 wait_http(f"http://127.0.0.1:{port}/", timeout, running, expect="Hello from Rasa")
             wait_http(f"http://127.0.0.1:{config.public_port}/webhooks/rest/", timeout, running)
+            if config.follow_model:
+                from bot.models.embedded import ModelFollower
+
+                self._follower = ModelFollower(config.model, "scaled", self.switch_model, self._serving)
         except Exception:
             self.stop()
             raise
         return self
+
+    def switch_model(self, model: Path) -> None:
+        """Every Rasa replica onto ``model``, one at a time, out of HAProxy's rotation while it loads, with no
+        failed request (bot.models.haproxy_api). A replica restarted later starts from the active link."""
+        from bot.models.haproxy_api import HaproxyAdmin, rolling_switch
+
+        replicas = [(f"rasa{n}", port, self.processes[f"rasa{n}"]) for n, port in enumerate(self.config.rasa_ports, 1)]
+        rolling_switch(HaproxyAdmin(self.admin_socket), replicas, self.api_token, model, self._serving,
+                       self.config.drain_seconds)
+        self._serving = model
+
+    def follow_model(self) -> None:
+        """One round of following the active version (called from the supervision loop)."""
+        if self._follower is not None:
+            self._follower.check()
 
     def supervise(self) -> List[str]:
         """Start again what died (up to MAX_RESTARTS each); the names of processes left down."""
@@ -212,6 +253,9 @@ class ScaledStack:
         return down
 
     def stop(self) -> None:
+        if self._follower is not None:
+            self._follower.stop()
+            self._follower = None
         terminate(list(self.processes.values()))
         self.processes.clear()
 
@@ -234,4 +278,5 @@ def wait_until_stopped(stack: ScaledStack, poll: float = 1.0) -> None:
         down = stack.supervise()
         if down:
             raise RuntimeError(f"进程反复退出：{', '.join(down)}，请查看日志 {stack.log_dir}")
+        stack.follow_model()
         time.sleep(poll)
