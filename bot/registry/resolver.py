@@ -146,6 +146,7 @@ class Resolver:
         self._present_for: Tuple[str, FrozenSet[str]] = ("", frozenset())
         self._all_names = [(n, p.record.code) for p in self._profiles for n in p.record.names if len(n) >= 2]
         self._exact_for: Tuple[str, Dict[str, str]] = ("", {})
+        self._brought_names = sorted({n for n, _code in self._all_names}, key=len, reverse=True)
         self._documents = DocumentIndex(
             (r.code, document(r.names, r.keywords, r.category, r.guide)) for r in records)
 
@@ -272,7 +273,7 @@ class Resolver:
             return cached
         found: Dict[str, str] = {}
         for name, code in self._all_names:
-            if name in text and len(name) > len(found.get(code, "")) and not only_brought(name, text):
+            if name in text and len(name) > len(found.get(code, "")):
                 found[code] = name
         self._exact_for = (text, found)
         return found
@@ -304,9 +305,17 @@ class Resolver:
     def _total(self, terms: Sequence[str], focus: FrozenSet[str]) -> float:
         return sum(self._term_weight(t, focus) for t in terms)
 
-    def _candidate(self, profile: _Profile, text: str, terms: Sequence[str], total: float,
+    def _naming_text(self, text: str) -> str:
+        """The text with every document named as the thing to bring blanked out: "结婚证要带上吗"
+        names no matter (the words still count as what the question is about)."""
+        for name in self._brought_names:
+            if name in text and only_brought(name, text):
+                text = text.replace(name, "，")
+        return text
+
+    def _candidate(self, profile: _Profile, named: Tuple[str, Sequence[str]], terms: Sequence[str], total: float,
                    focus: FrozenSet[str], asked: FrozenSet[str]) -> Candidate:
-        naming, via = self._naming(profile, text, self._present(text, terms))
+        naming, via = self._naming(profile, named[0], self._present(*named))
         explained = sum(self._term_weight(t, focus) for t in terms if self._explains(profile, t))
         cover = explained / total if total else 0.0
         score = NAME_WEIGHT * naming + COVER_WEIGHT * cover
@@ -323,7 +332,9 @@ class Resolver:
         focus = self._focus(text)
         total = self._total(terms, focus)
         asked = self._asked_variants(text)
-        scored = [self._candidate(p, text, terms, total, focus, asked) for p in self._profiles]
+        named_text = self._naming_text(text)
+        named = (named_text, terms if named_text == text else self.content_words(named_text))
+        scored = [self._candidate(p, named, terms, total, focus, asked) for p in self._profiles]
         if max((c.naming for c in scored), default=0.0) < 0.9:  # only when no name was said as such
             fuzzy = self._fuzzy_names(text)
             scored = [_with_fuzzy(c, fuzzy.get(c.code)) for c in scored]
