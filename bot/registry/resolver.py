@@ -7,11 +7,20 @@ left after question, aspect and place words are removed, weighted by how rare th
 unexplained; "灾害后居民饮食该注意些什么" shares only 居民 with 城乡居民养老保险, so most of its
 weight (灾害, 饮食) is unexplained and the resolver declines. A word that tells two neighbours
 apart (初次 / 换证, 贷款 / 提取) counts for the item that has it and against the one that
-does not, because it is unexplained there.
+does not, because it is unexplained there. Words every guide answers (多久, 手机上, 寄到家, 老家
+… ``data/lexicon/aspects.tsv``) and amounts ("两万多") are not content words; a document named
+as the thing to bring ("要带结婚证吗") names no matter.
+
+Whether to answer is then decided on the clause that asks: a kind of handling it names that
+the item does not do (补领, 延续, 变更, 查询 … ``data/lexicon/variants.tsv``) rules the item out;
+otherwise a calibrated probability (bot/registry/calibration.py) weighs how clearly the item is
+named, how much it explains, the runner-up's distance, the asking words that not even the item's
+whole guide explains ("养老金**涨**多少"), and a second scorer over each item's whole document
+(bot/registry/documents.py).
 
 Three outcomes: ``commit`` (one item, answer it), ``choose`` (2–3 real candidates), ``decline``
 (a matter the guide does not hold), plus ``none`` when the message names no matter at all
-("那要多久？"), so the dialogue keeps its context. The thresholds are the constants below,
+("那要多久？"), so the dialogue keeps its context. The constants below and the calibration are
 tuned on ``tests/registry/hotline/dev.yml`` and gated on the held-out set.
 
 Everything here is pure and works on plain immutable records, so the index can be shared by
