@@ -10,7 +10,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 # Rasa 3.6 supports Python 3.8-3.10: find a 3.10 on PATH or installed by pyenv.
 find_python = $(firstword $(foreach c,python3.10 $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10) $(wildcard /usr/local/bin/python3.10 /usr/bin/python3.10),$(shell $(c) -c 'import sys; print("$(c)" if sys.version_info[:2] == (3, 10) else "")' 2>/dev/null)))
 
-.PHONY: help setup venv node browser haproxy data model run run-scaled lint test bench bench-faq bench-routing clean
+.PHONY: help setup venv node browser haproxy data model run run-scaled lint test bench bench-faq bench-routing bench-swap clean
 
 help:
 	@echo "make run    — 安装依赖、导入数据、必要时训练模型，然后启动助手"
@@ -20,6 +20,7 @@ help:
 	@echo "make bench  — 性能基准（与 rasa init 示例机器人对比）"
 	@echo "make bench-faq — 常见问题检索基准（准确率和延迟，与普通 BM25 对比）"
 	@echo "make bench-routing — 12345 工单分拨基准（留出集 macro-F1、准确率、训练时间、延迟，与基线对比）"
+	@echo "make bench-swap — 切换模型时的请求数、失败数和延迟（与不切换、与 Rasa 自带的 PUT /model 对比）"
 
 $(VENV)/.installed: requirements.txt requirements-test.txt
 	@PY310="$(call find_python)"; \
@@ -91,6 +92,11 @@ bench-faq: venv
 # latency p50/p95 (a report, never a test; data/routing/train.csv and holdout.csv).
 bench-routing: venv
 	$(PY) -m tests.bench.routing
+
+# Model activation under a steady stream of conversations: sent, failed, p50/p95/max beside no swap and a plain
+# PUT /model, for make run and make run-scaled (a report, never a test; trains nothing, changes no model).
+bench-swap: model haproxy
+	$(PY) -m tests.bench.swap
 
 clean:
 	rm -rf var models/*.tar.gz models/*.sha256 .pytest_cache .ruff_cache .mypy_cache results

@@ -72,6 +72,11 @@ class Stack:
         return f"http://127.0.0.1:{self.ports.rasa}"
 
     @property
+    def rasa_process_url(self) -> str:
+        """The Rasa process itself: behind the forwarder when switchable, else the same as ``rasa_url``."""
+        return f"http://127.0.0.1:{self._switch.port}" if self._switch is not None else self.rasa_url
+
+    @property
     def action_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.actions}"
 

@@ -25,7 +25,7 @@ from typing import Callable, Optional, Set
 logger = logging.getLogger(__name__)
 
 CHUNK = 64 * 1024
-_KEEP_ALIVE = re.compile(rb"\r\nconnection:[ \t]*keep-alive[ \t]*(?=\r\n)", re.IGNORECASE)
+_KEEP_ALIVE = re.compile(rb"\r\nconnection:[ \t]*keep-alive[ \t]*(?=\r\n|$)", re.IGNORECASE)
 _CONNECTION = re.compile(rb"\r\nconnection:", re.IGNORECASE)
 
 

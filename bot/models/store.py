@@ -37,7 +37,7 @@ LOG_FILE = "train.log"
 CONFUSION_FILE = "confusion.png"
 ACTIVATIONS = "activations.jsonl"
 CITY_TZ = ZoneInfo("Asia/Shanghai")
-_VERSION = re.compile(r"\d{8}-\d{6}(?:-\d{1,3})?")
+_VERSION = re.compile(r"[0-9]{8}-[0-9]{6}(?:-[0-9]{1,3})?")
 
 
 class ModelError(Exception):

@@ -1,0 +1,144 @@
+"""The model lifecycle's real parts, shared by this package's tests and torn down after them:
+
+* ``lifecycle``: a models folder of its own (``MODELS_DIR``), a copy of the training data
+  (``NLU_DATA_DIR``; the repository's ``data/`` and ``models/`` are never written) and the fast Rasa
+  configuration (``MODEL_TRAIN_CONFIG``: tests/models/fast_config.yml);
+* ``bad``: a deliberately bad training set (every intent's examples given to another intent) trained
+  in the background in another models folder by ``python -m bot model train --background`` — started
+  first, so it trains while ``first`` does;
+* ``first``: version 1 trained from the unchanged copy and activated;
+* ``stack``: the real action server, page server and Rasa behind the forwarder, following the active version.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Iterator, List
+
+import pytest
+import yaml
+
+from tests.support.admin_console import training_data_copy
+from tests.support.stack import free_port
+
+FAST_CONFIG = Path(__file__).resolve().parent / "fast_config.yml"
+ROOT = Path(__file__).resolve().parents[2]
+ADMIN = "测试管理员"
+TRAIN_TIMEOUT = 1200.0  # a slow, busy machine: the runs take one to three minutes on two idle cores
+
+
+@dataclass
+class Lifecycle:
+    root: Path  # the models folder
+    data: Path  # the training data copy
+    work: Path
+
+    @property
+    def env(self) -> Dict[str, str]:
+        return {"MODELS_DIR": str(self.root), "NLU_DATA_DIR": str(self.data), "MODEL_TRAIN_CONFIG": str(FAST_CONFIG)}
+
+
+@contextmanager
+def environment(**values: str) -> Iterator[None]:
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def run_cli(*args: str, env: Dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
+    """``python -m bot model …`` as an operator runs it, in its own process."""
+    return subprocess.run([sys.executable, "-m", "bot", "model", *args], cwd=ROOT, env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def wait_trained(root: Path, version: str, timeout: float = TRAIN_TIMEOUT) -> Dict[str, Any]:
+    """Until ``version`` is trained and evaluated (or failed); its meta.json."""
+    from bot.models import store, trainer
+
+    deadline = time.monotonic() + timeout
+    while True:
+        meta = store.read_meta(version, root)
+        state = trainer.state_of(meta, root)
+        if state not in ("queued", "training", "evaluating"):
+            return meta
+        assert time.monotonic() < deadline, f"version {version} still {state} after {timeout:.0f} s"
+        time.sleep(2)
+
+
+def scramble(data: Path) -> None:
+    """A deliberately bad training set: across the hand-kept NLU files the examples of each intent block are
+    given to the next block's intent (same intents, same examples, wrong labels)."""
+    docs = {path: yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            for path in sorted((data / "nlu").glob("*.yml"))}
+    blocks: List[Dict[str, Any]] = [b for doc in docs.values() for b in doc.get("nlu") or [] if "intent" in b]
+    names = [b["intent"] for b in blocks]
+    assert len(set(names)) > 10, names
+    for block, name in zip(blocks, names[1:] + names[:1], strict=True):
+        block["intent"] = name
+    for path, doc in docs.items():
+        path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+@pytest.fixture(scope="package")
+def lifecycle(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lifecycle]:
+    work = tmp_path_factory.mktemp("lifecycle")
+    with training_data_copy(work) as data, environment(MODELS_DIR=str(work / "models"),
+                                                       MODEL_TRAIN_CONFIG=str(FAST_CONFIG)):
+        yield Lifecycle(work / "models", data, work)
+
+
+@pytest.fixture(scope="package")
+def bad(lifecycle: Lifecycle) -> Lifecycle:
+    """The bad set's folders, with its training started in the background (the version in ``.version``)."""
+    work = lifecycle.work / "bad"
+    data = work / "data"
+    for part in ("nlu", "jieba", "lexicon"):
+        shutil.copytree(lifecycle.data / part, data / part)
+    scramble(data)
+    chosen = Lifecycle(work / "models", data, work)
+    started = run_cli("train", "--background", "--json", env=chosen.env)
+    assert started.returncode == 0, started.stderr
+    (work / ".version").write_text(json.loads(started.stdout)["version"])
+    return chosen
+
+
+@pytest.fixture(scope="package")
+def first(lifecycle: Lifecycle, bad: Lifecycle) -> Dict[str, Any]:
+    """Version 1 from the unchanged copy, trained here (while ``bad`` trains) and activated."""
+    from bot.models import lifecycle as models
+    from bot.models import trainer
+
+    meta = trainer.train(ADMIN, lifecycle.root)
+    assert meta["state"] == "ready" and isinstance(meta["macro_f1"], float), meta
+    models.activate(meta["version"], ADMIN, "cli", root=lifecycle.root)
+    return meta
+
+
+@pytest.fixture(scope="package")
+def stack(lifecycle: Lifecycle, first: Dict[str, Any], database_url: str, desk_hours_file: Path,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The assistant as ``make run`` runs it (Rasa behind the forwarder, following the active version)."""
+    from bot.runner import Ports, Stack
+
+    running = Stack(ports=Ports(rasa=free_port(), actions=free_port(), web=free_port()),
+                    model=lifecycle.root / "assistant.tar.gz",
+                    env={"DATABASE_URL": database_url, "DESK_HOURS_FILE": str(desk_hours_file)},
+                    log_dir=tmp_path_factory.mktemp("lifecycle-logs"), switchable=True, follow_model=True,
+                    drain_seconds=10)
+    running.start(timeout=900)
+    yield running
+    running.stop()

@@ -1,0 +1,151 @@
+"""The whole cycle against the real stack (Rasa behind the forwarder, following the active version):
+examples added in the console (on a copy of data/) → trained in the background from the console → evaluated
+→ activated with ``python -m bot model activate`` while two streams of REST conversations run (one new
+connection per request, and kept-alive connections) → the new examples are understood the moment the
+command returns → rolled back from the console under the same traffic → the old behaviour returns.
+Every request is counted: none may fail.
+
+Bad input tried: a second training request while one runs (409), a training request from staff (403).
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, Iterator, List
+
+import pytest
+import requests
+
+from bot.models import store
+from tests.models.conftest import Lifecycle, run_cli, wait_trained
+from tests.support.admin_console import in_repository
+from tests.support.chat import Chat
+from tests.support.desk import DeskClient, new_staff, wait_for
+from tests.support.traffic import Traffic
+from tests.support.webchat import WebResident
+
+NEW_THANKS = ("阿里嘎多", "阿里嘎多啦", "三克油", "三克油哈")
+WELCOME = "不客气"
+SWITCH_TIMEOUT = 1200
+
+
+def _intent(stack: Any, text: str) -> str:
+    response = requests.post(f"{stack.rasa_url}/model/parse", params={"token": stack.api_token},
+                             json={"text": text}, timeout=60)
+    assert response.status_code == 200, response.text
+    return str(response.json()["intent"]["name"])
+
+
+def _understood(stack: Any) -> List[bool]:
+    return [_intent(stack, text) == "thanks" and WELCOME in Chat(stack.rasa_url).say(text) for text in NEW_THANKS]
+
+
+@pytest.fixture(scope="module")
+def admin(stack: Any) -> DeskClient:
+    return DeskClient(stack.web_url, new_staff("admin", "模型管理员"))
+
+
+@pytest.fixture(scope="module")
+def second(stack: Any, admin: DeskClient, lifecycle: Lifecycle, first: Dict[str, Any]) -> Dict[str, Any]:
+    """Examples of a new way to say thanks added in the NLU editor, then a version trained from the console."""
+    assert _understood(stack) == [False] * len(NEW_THANKS), "version 1 must not know these yet"
+    for text in NEW_THANKS:
+        version = admin.get("/admin/api/nlu/intents/thanks").json()["version"]
+        added = admin.post("/admin/api/nlu/intents/thanks/examples", {"text": text, "version": version})
+        assert added.status_code == 201, added.text
+    assert not in_repository("阿里嘎多"), "the console must have written the copy, not data/"
+    started = admin.post("/admin/api/models/train")
+    assert started.status_code == 202, started.text
+    version = started.json()["version"]
+    again = admin.post("/admin/api/models/train")
+    assert again.status_code == 409 and "已有一次训练在进行中" in again.json()["error"], again.text
+    staff = DeskClient(stack.web_url, new_staff("staff"))
+    assert staff.post("/admin/api/models/train").status_code == 403
+    assert "居住证" in Chat(stack.rasa_url).say("居住证怎么办"), "the assistant answers while a version trains"
+    meta = wait_trained(lifecycle.root, version)
+    assert meta["state"] == "ready", meta.get("error")
+    return meta
+
+
+def test_a_version_trained_from_the_console(second: Dict[str, Any], first: Dict[str, Any], admin: DeskClient,
+                                            lifecycle: Lifecycle) -> None:
+    assert second["by"] == admin.username and second["fingerprint"] != first["fingerprint"]
+    assert {"config.yml", "domain.yml", "data/nlu/smalltalk.yml", "data/jieba/domain_words.txt"} <= {
+        f["path"] for f in second["files"]}
+    assert second["intent_f1"]["thanks"]["support"] > 0 and 0 < second["macro_f1"] <= 1
+    assert (store.version_dir(second["version"], lifecycle.root) / "confusion.png").stat().st_size > 1000
+    training = admin.get("/admin/api/models/training").json()
+    assert training["version"] == second["version"] and training["state"] == "ready" and not training["running"]
+    assert any("Epochs" in line for line in training["log"]), training["log"][-5:]
+    overview = admin.get("/admin/api/models").json()
+    rows = {row["version"]: row for row in overview["versions"]}
+    assert rows[first["version"]]["active"] and not rows[second["version"]]["active"]
+    assert overview["serving"][0]["version"] == first["version"] and overview["serving"][0]["state"] == "serving"
+
+
+@pytest.fixture()
+def traffic(stack: Any) -> Iterator[List[Traffic]]:
+    """Two streams of conversations: one new connection per request, and connections kept alive."""
+    streams = [Traffic(stack.rasa_url, workers=2, interval=0.4), Traffic(stack.rasa_url, workers=2, interval=0.4,
+                                                                        keep_alive=True)]
+    for stream in streams:
+        stream.start()
+    for stream in streams:
+        stream.wait_for(6)
+    yield streams
+    for stream in streams:
+        stream.stop()
+
+
+def _keep_going(streams: List[Traffic], more: int = 6) -> None:
+    """A few more requests from every stream, answered by whatever serves now."""
+    for stream in streams:
+        stream.wait_for(len(stream.samples) + more)
+
+
+def _assert_none_failed(streams: List[Traffic]) -> None:
+    for stream in streams:
+        stream.stop()
+        figures = stream.figures()
+        assert figures.failed == 0 and figures.sent >= 12, (stream.keep_alive, figures)
+
+
+def test_activation_and_rollback_with_requests_in_flight(stack: Any, admin: DeskClient, lifecycle: Lifecycle,
+                                                          first: Dict[str, Any], second: Dict[str, Any],
+                                                          traffic: List[Traffic]) -> None:
+    resident = WebResident(stack.rasa_url)  # Socket.IO long-polling through the forwarder
+    try:
+        resident.ask("居住证怎么办", "居住证")
+    finally:
+        resident.close()
+    rasa_before = [p.pid for p in stack.processes if getattr(p, "name", "") == "rasa"]
+
+    activated = run_cli("activate", second["version"], "--json", env=lifecycle.env, timeout=SWITCH_TIMEOUT)
+    assert activated.returncode == 0, activated.stderr
+    answer = json.loads(activated.stdout)
+    assert answer["previous"] == first["version"] and answer["serving"][0]["version"] == second["version"]
+    # the command returned only once the new model answers
+    assert [_intent(stack, text) for text in NEW_THANKS] == ["thanks"] * len(NEW_THANKS)
+    _keep_going(traffic)
+    rasa_after = [p.pid for p in stack.processes if getattr(p, "name", "") == "rasa"]
+    assert len(rasa_after) == 1 and rasa_after != rasa_before, "one Rasa, the new one"
+    assert _understood(stack) == [True] * len(NEW_THANKS)
+
+    rolled = admin.post("/admin/api/models/rollback")
+    assert rolled.status_code == 202 and rolled.json()["version"] == first["version"], rolled.text
+    wait_for(lambda: _serving(admin) == (first["version"], "serving"), SWITCH_TIMEOUT, "the rollback took effect",
+             interval=1)
+    _keep_going(traffic)
+    _assert_none_failed(traffic)
+    assert _understood(stack) == [False] * len(NEW_THANKS), "the old behaviour is back"
+    assert admin.get("/admin/api/models").json()["rollback_to"] is None
+
+    entries = admin.get("/admin/api/audit", entity="model").json()["entries"]
+    actions = [(e["action"], e["key"], e["source"]) for e in entries[:2]]
+    assert actions == [("rollback", first["version"], "console"), ("activate", second["version"], "cli")], actions
+    assert entries[0]["actor"] == admin.username and entries[1]["actor"].startswith("cli")
+
+
+def _serving(admin: DeskClient) -> Any:
+    records = admin.get("/admin/api/models").json()["serving"]
+    return (records[0]["version"], records[0]["state"]) if len(records) == 1 else None
+
