@@ -363,7 +363,7 @@ class Resolver:
         if self._commits(scored, features, confidence):
             return Resolution("commit", (best, *scored[1:3]), tuple(terms), unexplained, confidence=confidence,
                               features=features)
-        offered = confidence >= CHOOSE_P
+        offered = confidence >= CHOOSE_P and best.naming > 0  # an item the question never names is no offer
         if features["variant_mismatch"]:
             # the best does not do the kind of handling asked ("优待证丢了怎么补"): its guide is not
             # offered as if it were the answer; neighbours that do it still are
