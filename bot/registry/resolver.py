@@ -300,8 +300,8 @@ class Resolver:
         if not asking or len(clauses) <= 1:
             return text
         if not any(self.content_words(clauses[i]) for i in asking):
-            said = [i for i in range(asking[0]) if self.content_words(clauses[i])]
-            asking = said[-1:] + asking
+            said = next((i for i in range(asking[0] - 1, -1, -1) if self.content_words(clauses[i])), None)
+            asking = ([said] if said is not None else []) + asking
         return "".join(clauses[i] for i in asking)
 
     def _focus(self, text: str) -> FrozenSet[str]:
