@@ -1,8 +1,8 @@
 """Training a version: one run at a time, in the background or in the foreground, niced.
 
 * **Inputs.** The files ``bot.nlu.training`` hashes (config, domain, NLU data, jieba words, the lexicon,
-  the NLU code, requirements) are copied into a temporary folder under the editor's lock, so a change
-  saved in the console during a run is in the next version, never half in this one. The NLU data
+  the NLU code, requirements) are copied into the version's ``inputs/`` under the editor's lock (a change
+  saved in the console during a run is in the next version, never half in this one) and kept there. The NLU data
   come from ``NLU_DATA_DIR`` (the editor's folder; default ``data/``), the Rasa configuration from
   ``MODEL_TRAIN_CONFIG`` (default ``config.yml``; the tests use one with fewer epochs). The version's
   fingerprint is ``bot.nlu.training.fingerprint`` over that copy: the same digest ``make model`` compares.
@@ -38,6 +38,7 @@ LOCK_FILE = ".train.lock"
 STATUS_FILE = ".training.json"
 DATA_PARTS = ("data/nlu", "data/jieba", "data/lexicon")  # the editor's folder (NLU_DATA_DIR) holds these
 RUNNING_STATES = ("queued", "training", "evaluating")
+INPUTS = "inputs"  # a version's copy of what it was trained from
 _EPOCH = re.compile(r"Epochs:\s*\d+%\|[^|]*\|\s*(\d+)/(\d+)")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -175,19 +176,21 @@ def run(version: str, root: Optional[Path] = None) -> Dict[str, Any]:
     with open(folder / store.LOG_FILE, "ab") as log:
         try:
             store.update_meta(version, root, state="training", pid=os.getpid())
-            with tempfile.TemporaryDirectory(prefix="model-train-") as workspace:
-                fingerprint, copied = snapshot(Path(workspace))
-                from bot.nlu_admin.training_hook import data_fingerprint
+            # the inputs stay in the version's folder: what it was trained from, file by file
+            workspace = folder / INPUTS
+            fingerprint, copied = snapshot(workspace)
+            from bot.nlu_admin.training_hook import data_fingerprint
 
-                # the editor's own digest too: its page can say whether the data changed since
-                store.update_meta(version, root, fingerprint=fingerprint, files=copied,
-                                  editor_fingerprint=data_fingerprint())
-                # Rasa's cache keys on component configuration, not on our components' code or the
-                # dictionaries' content: train from scratch (as bot.nlu.training does)
-                env = {**evaluation.rasa_env(), "RASA_MAX_CACHE_SIZE": "0"}
-                evaluation.run_logged([rasa, "train", "--config", "config.yml", "--domain", "domain.yml", "--data",
-                                       *training.TRAINING_DATA, "--out", str(folder), "--fixed-model-name", "model"],
-                                      Path(workspace), log, env)
+            # the editor's own digest too: its page can say whether the data changed since
+            store.update_meta(version, root, fingerprint=fingerprint, files=copied, inputs=INPUTS,
+                              editor_fingerprint=data_fingerprint())
+            # Rasa's cache keys on component configuration, not on our components' code or the
+            # dictionaries' content: train from scratch (as bot.nlu.training does)
+            env = {**evaluation.rasa_env(), "RASA_MAX_CACHE_SIZE": "0"}
+            evaluation.run_logged([rasa, "train", "--config", "config.yml", "--domain", "domain.yml", "--data",
+                                   *training.TRAINING_DATA, "--out", str(folder), "--fixed-model-name", "model"],
+                                  workspace, log, env)
+            shutil.rmtree(workspace / ".rasa", ignore_errors=True)  # Rasa's (empty) cache folder
             if not (folder / store.MODEL_FILE).is_file():
                 raise store.ModelError("训练结束了，但没有产生模型文件", 500)
             store.update_meta(version, root, state="evaluating", train_seconds=round(time.monotonic() - started, 1),

@@ -30,7 +30,6 @@ from tests.support.stack import free_port
 
 FAST_CONFIG = Path(__file__).resolve().parent / "fast_config.yml"
 ROOT = Path(__file__).resolve().parents[2]
-ADMIN = "测试管理员"
 TRAIN_TIMEOUT = 1200.0  # a slow, busy machine: the runs take one to three minutes on two idle cores
 
 
@@ -79,6 +78,20 @@ def wait_trained(root: Path, version: str, timeout: float = TRAIN_TIMEOUT) -> Di
         time.sleep(2)
 
 
+def copy_version(version: str, source: Path, root: Path) -> str:
+    """``version`` of the models folder ``source`` as a new version of ``root`` (its files hard-linked, its
+    meta.json naming the new version; names are times, so two folders' first runs may share one)."""
+    from bot.models import store
+
+    copy = store.new_version(root)
+    for path in store.version_dir(version, source).iterdir():
+        if path.is_file():
+            os.link(path, store.version_dir(copy, root) / path.name)
+    meta = store.version_dir(copy, root) / store.META_FILE
+    store.write_json(meta, {**store.read_json(meta), "version": copy})  # replaced, not written through the link
+    return copy
+
+
 def scramble(data: Path) -> None:
     """A deliberately bad training set: across the hand-kept NLU files the examples of each intent block are
     given to the next block's intent (same intents, same examples, wrong labels)."""
@@ -118,13 +131,15 @@ def bad(lifecycle: Lifecycle) -> Lifecycle:
 
 @pytest.fixture(scope="package")
 def first(lifecycle: Lifecycle, bad: Lifecycle) -> Dict[str, Any]:
-    """Version 1 from the unchanged copy, trained here (while ``bad`` trains) and activated."""
-    from bot.models import lifecycle as models
-    from bot.models import trainer
+    """Version 1 from the unchanged copy, trained here (while ``bad`` trains) by what ``make model`` runs on a
+    fresh machine: the first version, evaluated and active."""
+    from bot.models import make, store
 
-    meta = trainer.train(ADMIN, lifecycle.root)
+    assert make.ensure_trained(root=lifecycle.root) is True
+    version = store.active_version(lifecycle.root)
+    assert version is not None
+    meta = store.read_meta(version, lifecycle.root)
     assert meta["state"] == "ready" and isinstance(meta["macro_f1"], float), meta
-    models.activate(meta["version"], ADMIN, "cli", root=lifecycle.root)
     return meta
 
 
@@ -142,3 +157,44 @@ def stack(lifecycle: Lifecycle, first: Dict[str, Any], database_url: str, desk_h
     running.start(timeout=900)
     yield running
     running.stop()
+
+
+NEW_THANKS = ("阿里嘎多", "阿里嘎多啦", "三克油", "三克油哈")  # a new way to say thanks, added in the console
+
+
+@dataclass
+class Started:
+    admin: Any  # tests.support.desk.DeskClient of an administrator
+    version: str
+    answers: Dict[str, Any]  # what the console answered: the start, a second start, a start by staff
+
+
+@pytest.fixture(scope="package")
+def second_started(stack: Any, first: Dict[str, Any]) -> Started:
+    """The examples added in the NLU editor (the console's API, on the copy), then a version's training
+    started from the console. Started early so that other tests run while it trains (test_switch.py waits)."""
+    from tests.support.desk import DeskClient, new_staff
+
+    admin = DeskClient(stack.web_url, new_staff("admin", "模型管理员"))
+    answers: Dict[str, Any] = {}
+    for text in NEW_THANKS:
+        version = admin.get("/admin/api/nlu/intents/thanks").json()["version"]
+        added = admin.post("/admin/api/nlu/intents/thanks/examples", {"text": text, "version": version})
+        assert added.status_code == 201, added.text
+    started = admin.post("/admin/api/models/train")
+    assert started.status_code == 202, started.text
+    answers["start"] = started.json()
+    again = admin.post("/admin/api/models/train")
+    answers["again"] = (again.status_code, again.json())
+    staff = DeskClient(stack.web_url, new_staff("staff"))
+    staff_try = staff.post("/admin/api/models/train")
+    answers["staff"] = staff_try.status_code
+    return Started(admin, answers["start"]["version"], answers)
+
+
+@pytest.fixture(scope="package")
+def second(second_started: Started, lifecycle: Lifecycle) -> Dict[str, Any]:
+    """That version, trained and evaluated."""
+    meta = wait_trained(lifecycle.root, second_started.version)
+    assert meta["state"] == "ready", meta.get("error")
+    return meta

@@ -7,11 +7,18 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Dict
 
-from bot.models import trainer
-from tests.models.conftest import Lifecycle, run_cli
+from bot.models import store, trainer
+from tests.models.conftest import ROOT, Lifecycle, run_cli
+
+
+def run_cli_nlu(*args: str, env: Dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bot", "nlu", *args], cwd=ROOT, env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=600)
 
 
 def test_list_json(lifecycle: Lifecycle, first: Dict[str, Any]) -> None:
@@ -37,6 +44,16 @@ def test_exit_codes(lifecycle: Lifecycle, first: Dict[str, Any]) -> None:
         assert (done.returncode, said in done.stderr) == (code, True), (args, done.returncode, done.stderr[-300:])
     same = run_cli("activate", first["version"], env=lifecycle.env)
     assert same.returncode == 0 and "已经是当前版本" in same.stdout
+
+
+def test_make_model_trains_nothing_when_nothing_changed(lifecycle: Lifecycle, first: Dict[str, Any]) -> None:
+    """``make model`` (``python -m bot nlu train``) on the inputs version 1 was trained from (kept in its folder)."""
+    inputs = store.version_dir(first["version"], lifecycle.root) / "inputs"
+    assert {f["path"] for f in first["files"]} == {str(p.relative_to(inputs)) for p in inputs.rglob("*") if p.is_file()}
+    before = store.all_versions(lifecycle.root)
+    done = run_cli_nlu("train", env={**lifecycle.env, "NLU_DATA_DIR": str(inputs / "data")})
+    assert done.returncode == 0 and "沿用已有模型" in done.stdout, done.stderr[-500:]
+    assert store.all_versions(lifecycle.root) == before and store.active_version(lifecycle.root) == first["version"]
 
 
 def test_a_second_run_is_refused(tmp_path: Path, lifecycle: Lifecycle) -> None:

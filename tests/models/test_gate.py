@@ -8,12 +8,11 @@ Bad input tried: force with no reason, an empty and a blank reason; a reason wit
 from __future__ import annotations
 
 import json
-import os
 from typing import Any, Dict
 
 from bot.audit.log import history
 from bot.models import store
-from tests.models.conftest import Lifecycle, run_cli, wait_trained
+from tests.models.conftest import Lifecycle, copy_version, run_cli, wait_trained
 
 
 def test_a_worse_version_is_refused_unless_forced_with_a_reason(bad: Lifecycle, lifecycle: Lifecycle,
@@ -22,12 +21,8 @@ def test_a_worse_version_is_refused_unless_forced_with_a_reason(bad: Lifecycle, 
     meta = wait_trained(bad.root, version)
     assert meta["state"] == "ready" and meta["macro_f1"] < first["macro_f1"] - 0.02, (meta["macro_f1"],
                                                                                      first["macro_f1"])
-    # version 1's files as a version of this folder too (hard links; names are times, and the two folders'
-    # first runs may have started in the same second), active here
-    good = store.new_version(bad.root)
-    for path in store.version_dir(first["version"], lifecycle.root).iterdir():
-        os.link(path, store.version_dir(good, bad.root) / path.name)
-    store.update_meta(good, bad.root, version=good)
+    # version 1's files as a version of this folder too, active here
+    good = copy_version(first["version"], lifecycle.root, bad.root)
     assert run_cli("activate", good, env=bad.env).returncode == 0
 
     audited = len(history("model", version))  # (the other folder's first version may share its name)
@@ -55,3 +50,4 @@ def test_a_worse_version_is_refused_unless_forced_with_a_reason(bad: Lifecycle, 
     assert back.returncode == 0 and json.loads(back.stdout)["version"] == good, back.stderr
     listed = {row["version"]: row for row in json.loads(run_cli("list", "--json", env=bad.env).stdout)}
     assert listed[good]["active"] and not listed[version]["active"]
+

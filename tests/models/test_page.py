@@ -7,13 +7,12 @@ Content-Security-Policy violation.
 """
 from __future__ import annotations
 
-import os
 from typing import Any, Dict
 
 from playwright.sync_api import expect
 
 from bot.models import store
-from tests.models.conftest import Lifecycle, wait_trained
+from tests.models.conftest import Lifecycle, copy_version, wait_trained
 from tests.support.browser import NewPage, csp_violations, login
 from tests.support.desk import new_staff
 
@@ -23,10 +22,7 @@ TIMEOUT = 15_000
 def test_the_model_page(stack: Any, lifecycle: Lifecycle, bad: Lifecycle, first: Dict[str, Any],
                         new_page: NewPage) -> None:
     trained = wait_trained(bad.root, (bad.work / ".version").read_text())
-    worse = store.new_version(lifecycle.root)  # the bad version's files as a version of the followed folder
-    for path in store.version_dir(trained["version"], bad.root).iterdir():
-        os.link(path, store.version_dir(worse, lifecycle.root) / path.name)
-    store.update_meta(worse, lifecycle.root, version=worse)
+    worse = copy_version(trained["version"], bad.root, lifecycle.root)  # the bad version, in the followed folder
     active = store.active_version(lifecycle.root)
     assert active is not None
 
@@ -44,14 +40,14 @@ def test_the_model_page(stack: Any, lifecycle: Lifecycle, bad: Lifecycle, first:
     expect(page.locator(f"tr[data-version='{active}']")).to_have_class("active-row")
 
     page.locator("#train-log-box summary").click()
-    expect(page.locator("#train-log")).to_contain_text("Epochs", timeout=TIMEOUT)
+    expect(page.locator("#train-log")).to_contain_text("rasa", timeout=TIMEOUT)  # the latest run's log
 
-    row.get_by_role("button", name=worse).click()
+    row.get_by_role("button", name=f"查看版本 {worse}").click()
     expect(page.locator("#detail-title")).to_have_text(f"版本 {worse}")
     expect(page.locator("#gate-text")).to_contain_text("macro-F1")
     thanks = page.locator("#intent-rows tr", has_text="thanks")
     expect(thanks.locator("td").nth(2)).not_to_have_text("—")  # the active version's F1 beside it
-    expect(page.locator("#intent-rows tr")).to_have_count(len(trained["intent_f1"]))
+    assert page.locator("#intent-rows tr").count() >= len(trained["intent_f1"]) > 10
     expect(page.locator("#matrix")).to_be_visible()
     page.wait_for_function("document.getElementById('matrix').naturalWidth > 100", timeout=TIMEOUT)
 

@@ -1,11 +1,8 @@
-"""The whole cycle against the real stack (Rasa behind the forwarder, following the active version):
-examples added in the console (on a copy of data/) → trained in the background from the console → evaluated
-→ activated with ``python -m bot model activate`` while two streams of REST conversations run (one new
-connection per request, and kept-alive connections) → the new examples are understood the moment the
-command returns → rolled back from the console under the same traffic → the old behaviour returns.
-Every request is counted: none may fail.
-
-Bad input tried: a second training request while one runs (409), a training request from staff (403).
+"""The cycle's second half against the real stack (Rasa behind the forwarder, following the active version):
+the version trained from the console (test_console_training.py) is activated with ``python -m bot model
+activate`` while two streams of REST conversations run (one new connection per request, and kept-alive
+connections); the new examples are understood the moment the command returns; it is rolled back from the
+console under the same traffic; the old behaviour returns. Every request is counted: none may fail.
 """
 from __future__ import annotations
 
@@ -16,14 +13,12 @@ import pytest
 import requests
 
 from bot.models import store
-from tests.models.conftest import Lifecycle, run_cli, wait_trained
-from tests.support.admin_console import in_repository
+from tests.models.conftest import NEW_THANKS, Lifecycle, Started, run_cli
 from tests.support.chat import Chat
-from tests.support.desk import DeskClient, new_staff, wait_for
+from tests.support.desk import DeskClient, wait_for
 from tests.support.traffic import Traffic
 from tests.support.webchat import WebResident
 
-NEW_THANKS = ("阿里嘎多", "阿里嘎多啦", "三克油", "三克油哈")
 WELCOME = "不客气"
 SWITCH_TIMEOUT = 1200
 
@@ -40,30 +35,8 @@ def _understood(stack: Any) -> List[bool]:
 
 
 @pytest.fixture(scope="module")
-def admin(stack: Any) -> DeskClient:
-    return DeskClient(stack.web_url, new_staff("admin", "模型管理员"))
-
-
-@pytest.fixture(scope="module")
-def second(stack: Any, admin: DeskClient, lifecycle: Lifecycle, first: Dict[str, Any]) -> Dict[str, Any]:
-    """Examples of a new way to say thanks added in the NLU editor, then a version trained from the console."""
-    assert _understood(stack) == [False] * len(NEW_THANKS), "version 1 must not know these yet"
-    for text in NEW_THANKS:
-        version = admin.get("/admin/api/nlu/intents/thanks").json()["version"]
-        added = admin.post("/admin/api/nlu/intents/thanks/examples", {"text": text, "version": version})
-        assert added.status_code == 201, added.text
-    assert not in_repository("阿里嘎多"), "the console must have written the copy, not data/"
-    started = admin.post("/admin/api/models/train")
-    assert started.status_code == 202, started.text
-    version = started.json()["version"]
-    again = admin.post("/admin/api/models/train")
-    assert again.status_code == 409 and "已有一次训练在进行中" in again.json()["error"], again.text
-    staff = DeskClient(stack.web_url, new_staff("staff"))
-    assert staff.post("/admin/api/models/train").status_code == 403
-    assert "居住证" in Chat(stack.rasa_url).say("居住证怎么办"), "the assistant answers while a version trains"
-    meta = wait_trained(lifecycle.root, version)
-    assert meta["state"] == "ready", meta.get("error")
-    return meta
+def admin(second_started: Started) -> DeskClient:
+    return second_started.admin
 
 
 def test_a_version_trained_from_the_console(second: Dict[str, Any], first: Dict[str, Any], admin: DeskClient,
@@ -75,7 +48,9 @@ def test_a_version_trained_from_the_console(second: Dict[str, Any], first: Dict[
     assert (store.version_dir(second["version"], lifecycle.root) / "confusion.png").stat().st_size > 1000
     training = admin.get("/admin/api/models/training").json()
     assert training["version"] == second["version"] and training["state"] == "ready" and not training["running"]
-    assert any("Epochs" in line for line in training["log"]), training["log"][-5:]
+    assert training["progress"] == {"epoch": 20, "epochs": 20}
+    assert any("macro-F1" in line for line in training["log"][-5:]), training["log"][-5:]
+    assert "Epochs:" in (store.version_dir(second["version"], lifecycle.root) / "train.log").read_text()
     overview = admin.get("/admin/api/models").json()
     rows = {row["version"]: row for row in overview["versions"]}
     assert rows[first["version"]]["active"] and not rows[second["version"]]["active"]
