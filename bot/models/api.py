@@ -90,7 +90,17 @@ def setup_models(app: web.Application) -> None:
     app.router.add_get(API + "/{version}", admin(_detail))
     app.router.add_get(API + "/{version}/confusion.png", admin(_confusion))
     app.router.add_post(API + "/{version}/activate", admin(_activate))
+    # connected while the app serves (not when it is merely built, e.g. to list its routes)
+    app.on_startup.append(_connect_trainer)  # type: ignore[arg-type]
+    app.on_cleanup.append(_disconnect_trainer)  # type: ignore[arg-type]
+
+
+async def _connect_trainer(_: web.Application) -> None:
     training_hook.register_trainer(ConsoleTrainer())
+
+
+async def _disconnect_trainer(_: web.Application) -> None:
+    training_hook.register_trainer(None)
 
 
 async def _guard(call: Callable[[], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
