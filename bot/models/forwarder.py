@@ -39,6 +39,7 @@ class Forwarder:
         self.upstream_port = upstream_port
         self._open: Counter = Counter()  # upstream port -> connections open to it
         self._tasks: Set[asyncio.Task] = set()  # the loop keeps only weak references to tasks
+        self._refused: Set[int] = set()
         self._count_lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._server: Optional[asyncio.AbstractServer] = None
@@ -95,7 +96,10 @@ class Forwarder:
             try:
                 upstream_reader, upstream_writer = await asyncio.open_connection(self.upstream_host, port)
             except OSError as exc:
-                logger.warning("Rasa on %s refused a connection: %s", port, exc)
+                # said once per port: while Rasa starts, every health check gets this
+                level = logging.DEBUG if port in self._refused else logging.WARNING
+                logger.log(level, "Rasa on %s refused a connection: %s", port, exc)
+                self._refused.add(port)
                 return
             try:
                 await asyncio.gather(_pipe(client_reader, upstream_writer),

@@ -156,11 +156,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.profile in ("scaled", "both"):
             rows += scaled(model, other, args.quiet_seconds, scratch)
     print(f"\n{WORKERS} 个并发居民，每人每 {INTERVAL} 秒一条消息（一半保持连接），超时 30 秒\n")
-    print(HEADER.replace(" " * 34, f"{'':<48}", 1))
+    width = max(len(title) for title, _ in rows) + 2
+    print(f"{'':<{width}}" + HEADER[34:])
     for title, figures in rows:
-        print(f"{title:<48}" + figures.row("")[34:])
+        print(f"{title:<{width}}" + figures.row("")[34:])
         if figures.errors:
-            print(f"{'':<48} errors: {', '.join(figures.errors)}")
+            print(f"{'':<{width}} errors: {', '.join(figures.errors)}")
     return 0
 
 
