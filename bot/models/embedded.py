@@ -48,9 +48,10 @@ def free_loopback_port() -> int:
 
 def wait_ready(url: str, token: str, model: Path, process: subprocess.Popen, timeout: float = READY_TIMEOUT) -> None:
     """Until the Rasa at ``url`` has loaded ``model`` and parsed the warm-up messages; fails fast when
-    ``process`` exits. Rasa says "Hello" before a model is loaded, and stays up without one when the
-    file cannot be read, so the model it reports (its ``model_id``; every version's file is called
-    model.tar.gz) is what counts."""
+    ``process`` exits or Rasa answers without that model. ``rasa run`` loads the model before it listens
+    (``PUT /model`` before it answers), and a Rasa that could not load the file listens all the same,
+    without a model: so the first answer of ``/status`` decides — the ``model_id`` it reports (every
+    version's file is called model.tar.gz) or its refusal."""
     expected = store.model_id(model)
     deadline = time.monotonic() + timeout
     while True:
@@ -60,11 +61,14 @@ def wait_ready(url: str, token: str, model: Path, process: subprocess.Popen, tim
             raise TimeoutError(f"新的 Rasa 在 {timeout:.0f} 秒内没有加载好模型")
         try:
             status = requests.get(f"{url}/status", params={"token": token}, timeout=5)
-            if status.status_code == 200 and status.json().get("model_id") == expected:
-                break
-        except (requests.RequestException, ValueError):
-            pass
-        time.sleep(0.5)
+        except requests.RequestException:  # not listening yet
+            time.sleep(0.5)
+            continue
+        loaded = status.json().get("model_id") if status.status_code == 200 else None
+        if loaded == expected:
+            break
+        raise RuntimeError(f"新的 Rasa 没有加载这个模型（/status：HTTP {status.status_code}"
+                           f"{'，模型 ' + str(loaded) if loaded else ''}），详见 rasa.log")
     for text in WARM_UP:
         parsed = requests.post(f"{url}/model/parse", params={"token": token}, json={"text": text}, timeout=120)
         if parsed.status_code != 200:
@@ -79,6 +83,7 @@ class EmbeddedSwitch:
         self.port = free_loopback_port()
         self.model = stack.model_file()  # the file itself, not the link: what this Rasa loaded
         self.process: Optional[subprocess.Popen] = None
+        self.pending: Optional[subprocess.Popen] = None  # the new Rasa of a switch in progress
         self.forwarder = Forwarder(stack.bind, stack.ports.rasa, self.port)
         self._lock = threading.Lock()  # one switch at a time
 
@@ -93,12 +98,14 @@ class EmbeddedSwitch:
         with self._lock:
             port = free_loopback_port()
             started = time.monotonic()
-            process = self.stack.spawn_rasa(model, port)
+            process = self.pending = self.stack.spawn_rasa(model, port)
             try:
                 wait_ready(f"http://127.0.0.1:{port}", self.stack.api_token, model, process)
             except BaseException:
                 self.stack.stop_processes([process])
                 raise
+            finally:
+                self.pending = None
             old_port, old_process = self.forwarder.flip(port), self.process
             self.port, self.process, self.model = port, process, model
             self.stack.processes.append(process)
@@ -121,7 +128,11 @@ class EmbeddedSwitch:
                         self.stack.drain_seconds)
 
     def stop(self) -> None:
+        """The forwarder, and the new Rasa of a switch cut short (the stack stops the listed processes)."""
         self.forwarder.stop()
+        pending = self.pending
+        if pending is not None and pending.poll() is None:
+            self.stack.stop_processes([pending])
 
 
 class ModelFollower:

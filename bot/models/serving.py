@@ -94,6 +94,10 @@ def wait_for(version: str, since: float, root: Optional[Path] = None, timeout: f
                                    f"仍在使用 {failed[0].get('version') or '原来的模型'}。", 500)
         if all(r.get("version") == version and r.get("state") == "serving" for r in records):
             return records
+        now = store.active_version(root)
+        if now != version:  # activated over, rolled back, or put back after a failed switch
+            raise store.ModelError(f"启用 {version} 之后，当前版本已变为 {now or '无'}（又一次启用或回滚，"
+                                   "或运行中的助手切换失败）", 409)
         if time.monotonic() > deadline:
             raise store.ModelError(f"等了 {timeout:.0f} 秒，运行中的助手仍未用上 {version}", 504)
         time.sleep(poll)

@@ -11,11 +11,13 @@
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -76,6 +78,18 @@ def wait_trained(root: Path, version: str, timeout: float = TRAIN_TIMEOUT) -> Di
             return meta
         assert time.monotonic() < deadline, f"version {version} still {state} after {timeout:.0f} s"
         time.sleep(2)
+
+
+def small_archive(path: Path, model_id: str) -> Path:
+    """A ``model.tar.gz`` holding only Rasa's metadata.json with ``model_id``: enough for the lifecycle's own
+    checks; Rasa itself cannot load it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = json.dumps({"model_id": model_id}).encode()
+    with tarfile.open(path, "w:gz") as archive:
+        info = tarfile.TarInfo("metadata.json")
+        info.size = len(payload)
+        archive.addfile(info, io.BytesIO(payload))
+    return path
 
 
 def copy_version(version: str, source: Path, root: Path) -> str:

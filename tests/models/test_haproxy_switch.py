@@ -7,11 +7,8 @@ Bad input tried: a model the second replica cannot load (the first one is put ba
 """
 from __future__ import annotations
 
-import io
-import json
 import subprocess
 import sys
-import tarfile
 import time
 from pathlib import Path
 from typing import Dict, Iterator, List, Tuple
@@ -22,6 +19,7 @@ import requests
 from bot.models.haproxy_api import HaproxyAdmin, Replica, rolling_switch
 from bot.runner import terminate
 from bot.scaleout.haproxy import Backends, render
+from tests.models.conftest import small_archive
 from tests.models.fake_rasa import TOKEN
 from tests.support.desk import wait_for
 from tests.support.stack import free_port
@@ -30,20 +28,9 @@ from tests.support.traffic import Traffic
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _model(folder: Path, model_id: str) -> Path:
-    path = folder / model_id / "model.tar.gz"
-    path.parent.mkdir(parents=True)
-    payload = json.dumps({"model_id": model_id}).encode()
-    with tarfile.open(path, "w:gz") as archive:
-        info = tarfile.TarInfo("metadata.json")
-        info.size = len(payload)
-        archive.addfile(info, io.BytesIO(payload))
-    return path
-
-
 @pytest.fixture()
 def proxied(tmp_path: Path) -> Iterator[Tuple[HaproxyAdmin, List[Replica], str, Dict[str, Path]]]:
-    models = {name: _model(tmp_path, name) for name in ("m1", "m2", "m3")}
+    models = {name: small_archive(tmp_path / name / "model.tar.gz", name) for name in ("m1", "m2", "m3")}
     ports = [free_port(), free_port()]
     processes: List[subprocess.Popen] = []
     replicas: List[Replica] = []

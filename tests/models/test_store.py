@@ -8,10 +8,7 @@ after an activation and after a rollback, eight activations at once, a model fro
 """
 from __future__ import annotations
 
-import io
-import json
 import os
-import tarfile
 import threading
 from pathlib import Path
 from typing import List, Optional
@@ -20,18 +17,14 @@ import pytest
 
 from bot.audit.log import history
 from bot.models import lifecycle, store
+from tests.models.conftest import small_archive
 
 ACTOR = "王主任"
 
 
 def make_version(root: Path, name: str, f1: Optional[float], state: str = "ready") -> str:
     folder = store.versions_dir(root) / name
-    folder.mkdir(parents=True)
-    payload = json.dumps({"model_id": f"id-{name}"}).encode()
-    with tarfile.open(folder / store.MODEL_FILE, "w:gz") as archive:
-        info = tarfile.TarInfo("metadata.json")
-        info.size = len(payload)
-        archive.addfile(info, io.BytesIO(payload))
+    small_archive(folder / store.MODEL_FILE, f"id-{name}")
     store.write_json(folder / store.META_FILE, {"version": name, "created": "2026-11-27T08:00:00+00:00", "by": ACTOR,
                                                 "state": state, "macro_f1": f1, "intent_f1": {}})
     return name

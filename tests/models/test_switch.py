@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from bot.models import store
-from tests.models.conftest import NEW_THANKS, Lifecycle, Started, run_cli
+from tests.models.conftest import NEW_THANKS, Lifecycle, Started, copy_version, run_cli, small_archive
 from tests.support.chat import Chat
 from tests.support.desk import DeskClient, wait_for
 from tests.support.traffic import Traffic
@@ -124,3 +124,23 @@ def _serving(admin: DeskClient) -> Any:
     records = admin.get("/admin/api/models").json()["serving"]
     return (records[0]["version"], records[0]["state"]) if len(records) == 1 else None
 
+
+def test_a_version_rasa_cannot_load_is_not_switched_to(stack: Any, admin: DeskClient, lifecycle: Lifecycle,
+                                                       traffic: List[Traffic]) -> None:
+    """Its figures pass the gate (a copy of version 1's), its archive is Rasa's metadata alone: the new Rasa
+    comes up without a model, the switch fails, the link goes back, the command says why, nobody notices."""
+    active = store.active_version(lifecycle.root)
+    broken = copy_version(str(active), lifecycle.root, lifecycle.root)
+    model = store.version_dir(broken, lifecycle.root) / store.MODEL_FILE
+    model.unlink()  # a hard link to a real model: replaced, not written through
+    small_archive(model, "cannot-be-loaded")
+    failed = run_cli("activate", broken, env=lifecycle.env, timeout=SWITCH_TIMEOUT)
+    assert failed.returncode == 1 and "未能切换" in failed.stderr and f"仍在使用 {active}" in failed.stderr, \
+        failed.stderr[-500:]
+    assert store.active_version(lifecycle.root) == active and store.rollback_target(lifecycle.root) is None
+    _keep_going(traffic)
+    _assert_none_failed(traffic)
+    entry = admin.get("/admin/api/audit", entity="model").json()["entries"][0]
+    assert (entry["action"], entry["key"], entry["actor"]) == ("switch_failed", broken, "assistant")
+    report = admin.get("/admin/api/models").json()["serving"][0]
+    assert (report["version"], report["state"], report["target"]) == (active, "failed", broken)
