@@ -122,6 +122,9 @@ def test_an_administrator_works_the_queue(served: Tuple[ConsoleServer, DeskClien
     expect(page.locator("#status")).to_contain_text("建为常见问题：已处理 1 条消息", timeout=TIMEOUT)
     entries, _ = list_entries("公积金能不能直接付房租")
     assert [e.department for e in entries] == ["市住房公积金中心"]
+    # the status is shown before the list is fetched again: wait for the new list, or the click opens a group
+    # that the refresh then replaces
+    expect(page.locator("#queue-total")).to_have_text("共 2 组，3 条消息", timeout=TIMEOUT)
 
     lamp = page.locator("#groups li.group").filter(has_text="路灯")
     lamp.locator("summary").click()
