@@ -1,0 +1,111 @@
+"""The conversations ``make bench-load`` plays, as data: the locust file (in its own, gevent-patched
+process) and the driver (which warms the stack up with them and orders the report's rows) both read
+this module, so it imports nothing but the standard library.
+
+Every turn is a named step (a row of the report) with a piece of the reply that shows the assistant
+understood it: a reply without it counts as a failure, so an answer that is fast but wrong (or the
+rate limiter's "too fast") is not counted as served. The texts are ones the model is trained and
+tested on (data/nlu, tests/test_stories.yml, tests/bench/latency.py).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, List, Optional, Tuple
+
+WEBHOOK = "/webhooks/rest/webhook"
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str    # the report's row
+    text: str    # what the resident types
+    # a piece of the bot's reply that shows the turn was understood; "" any reply, None no reply (a message
+    # to the desk while the conversation is paused is stored for the staff, the bot says nothing)
+    expect: Optional[str]
+
+
+@dataclass(frozen=True)
+class Conversation:
+    title: str
+    weight: int  # how often residents have this conversation, relative to the others
+    steps: Tuple[Step, ...]
+
+
+FIRST = "事项：首问"
+MATERIALS = "事项：追问材料"
+WHERE = "事项：追问地点"
+TIME_FEE = "事项：追问时限/收费"
+SITUATION = "事项：说明情形"
+HOURS = "办公时间"
+FACILITY = "设施"
+HANDOFF = "转人工"
+WAITING = "排队中留言"
+CANCEL = "取消排队"
+TALK = "寒暄"
+
+STEP_ORDER = (FIRST, SITUATION, MATERIALS, WHERE, TIME_FEE, HOURS, FACILITY, HANDOFF, WAITING, CANCEL, TALK)
+
+CONVERSATIONS: Tuple[Conversation, ...] = (
+    Conversation("身份证补领", 3, (
+        Step(FIRST, "身份证丢了怎么补办", "【居民身份证"),
+        Step(MATERIALS, "要带什么", "材料"),
+        Step(WHERE, "在哪里办", "政务服务中心"),
+        Step(HOURS, "政务服务中心几点上班", ":"),
+    )),
+    Conversation("居住证", 3, (
+        Step(TALK, "你好", ""),
+        Step(FIRST, "办居住证要带啥", "【居住证首次申领】"),
+        Step(SITUATION, "我在这边上班", "合法稳定就业"),
+        Step(TIME_FEE, "那要多久？", "办理时限"),
+        Step(TIME_FEE, "要钱吗", "收费标准"),
+        Step(TALK, "谢谢", ""),
+    )),
+    Conversation("驾照换证", 2, (
+        Step(FIRST, "驾照快到期了咋换", "【机动车驾驶证期满换证"),
+        Step(WHERE, "去哪办", ""),
+        Step(WHERE, "南港区", "南港区"),
+    )),
+    Conversation("社保卡补办", 2, (
+        Step(FIRST, "社保卡丢了怎么补", "社会保障卡"),
+        Step(WHERE, "去哪办", ""),
+        Step(TIME_FEE, "要钱吗", "收费标准"),
+    )),
+    Conversation("设施", 2, (
+        Step(FACILITY, "南港区有哪些三甲医院", "医院"),
+        Step(FACILITY, "最近的社保服务点在哪", "社保"),
+        Step(HOURS, "东湖区政务服务中心几点关门", "东湖区"),
+    )),
+    Conversation("转人工", 1, (
+        Step(FIRST, "护照去哪办", "护照"),
+        Step(HANDOFF, "转人工", "工单号"),
+        Step(WAITING, "我下个月出国，能加急吗", None),
+        Step(CANCEL, "取消", "已取消人工服务排队"),
+    )),
+)
+
+
+def reply_text(body: Any) -> str:
+    """The texts and button titles of a REST webhook reply, one string."""
+    parts: List[str] = []
+    for message in body if isinstance(body, list) else []:
+        parts.append(str(message.get("text") or ""))
+        parts.extend(str(b.get("title") or "") for b in message.get("buttons") or [])
+    return "\n".join(parts)
+
+
+def problem(step: Step, status: int, content: bytes) -> str:
+    """Why a reply does not count as served; "" when it does."""
+    if status != 200:
+        return f"HTTP {status}"
+    try:
+        body = json.loads(content or b"null")
+    except ValueError:
+        return "reply is not JSON"
+    if step.expect is None:
+        return ""  # a message for the desk: stored, no reply from the bot
+    if not body:
+        return "no reply"
+    if step.expect not in reply_text(body):
+        return f"reply without 「{step.expect}」"
+    return ""
