@@ -10,7 +10,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 # Rasa 3.6 supports Python 3.8-3.10: find a 3.10 on PATH or installed by pyenv.
 find_python = $(firstword $(foreach c,python3.10 $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10) $(wildcard /usr/local/bin/python3.10 /usr/bin/python3.10),$(shell $(c) -c 'import sys; print("$(c)" if sys.version_info[:2] == (3, 10) else "")' 2>/dev/null)))
 
-.PHONY: help setup venv node browser haproxy data model run run-scaled lint test bench bench-faq bench-routing bench-swap clean
+.PHONY: help setup venv node browser haproxy data model run run-scaled lint test bench bench-faq bench-routing bench-swap bench-load clean
 
 help:
 	@echo "make run    — 安装依赖、导入数据、必要时训练模型，然后启动助手"
@@ -21,6 +21,7 @@ help:
 	@echo "make bench-faq — 常见问题检索基准（准确率和延迟，与普通 BM25 对比）"
 	@echo "make bench-routing — 12345 工单分拨基准（留出集 macro-F1、准确率、训练时间、延迟，与基线对比）"
 	@echo "make bench-swap — 切换模型时的请求数、失败数和延迟（与不切换、与 Rasa 自带的 PUT /model 对比）"
+	@echo "make bench-load — 20、50、100 位居民同时多轮对话时 make run-scaled 的各步延迟、吞吐量和失败数（与单副本对比）"
 
 $(VENV)/.installed: requirements.txt requirements-test.txt
 	@PY310="$(call find_python)"; \
@@ -97,6 +98,11 @@ bench-routing: venv
 # PUT /model, for make run and make run-scaled (a report, never a test; trains nothing, changes no model).
 bench-swap: model haproxy
 	$(PY) -m tests.bench.swap
+
+# Residents' conversations at 20/50/100 at once (locust, its own process) against make run-scaled and against one
+# replica: per-step p50/p95/p99, req/s, failures, ratios (a report, never a test; BENCH_LOAD_SECONDS per level).
+bench-load: model haproxy
+	$(PY) -m tests.bench.load_bench
 
 clean:
 	rm -rf var models/*.tar.gz models/*.sha256 .pytest_cache .ruff_cache .mypy_cache results
