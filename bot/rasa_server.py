@@ -32,6 +32,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
     from rasa.__main__ import main as rasa_main
 
+    from bot.action_failures import install as reply_when_actions_fail
+
+    reply_when_actions_fail()  # a polite reply, not silence, when no action server answers
     sys.argv = rasa_argv(args, token)  # parsed in this process only; /proc/PID/cmdline is unchanged
     rasa_main()
     return 0

@@ -23,6 +23,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Engine
 
 from bot.config import get_settings, mask_url
 from bot.tracking.masking import mask_event
@@ -59,7 +60,23 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             sa_event.listen(self.engine, "connect", _sqlite_pragmas)
             with self.engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+        else:
+            self._ping_before_use()
         logger.info("conversations stored in %s (personal numbers masked)", mask_url(url))
+
+    def _ping_before_use(self) -> None:
+        """Rasa makes its engine without ``pool_pre_ping``: after a database restart every pooled
+        connection is dead and the first turn on each fails. The same engine again, pinging each
+        connection as it leaves the pool (a dead one is replaced), as bot.db's engines do."""
+        from rasa.core.tracker_store import create_engine_kwargs
+        from sqlalchemy import create_engine
+        from sqlalchemy.orm import sessionmaker
+
+        made_by_rasa: Engine = self.engine  # type: ignore[has-type]
+        url = made_by_rasa.url
+        made_by_rasa.dispose()
+        self.engine = create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+        self.sessionmaker = sessionmaker(bind=self.engine)
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Any]:
         # the count of stored events decides which are new, exactly as in Rasa; one row per event

@@ -89,7 +89,7 @@ def fresh_postgres_schema(prefix: str = "t") -> Iterator[str]:
     from bot.stores import create_all
 
     schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, future=True)
+    admin = create_engine(POSTGRES_URL, future=True, pool_pre_ping=True)  # outlives a restart (fault tests)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"

@@ -3,7 +3,8 @@
 Tried: 身份证号 (18 digits and with X), 手机号 with and without spaces around, a bank card number in
 user text, entities, the resolver's verdict, slot values, bot text, button titles and metadata;
 an empty message; a 100,000-character message full of numbers; non-string values (None, floats,
-nested lists); ids made of digits (kept); saving the same tracker twice (no duplicate rows).
+nested lists); ids made of digits (kept); saving the same tracker twice (no duplicate rows); the real
+PostgreSQL restarted between two turns (the next read and write work at once).
 """
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from bot.config import PROJECT_ROOT
 from bot.tracking.events import tracker_engine
 from bot.tracking.masking import mask_event
 from bot.tracking.store import MaskingSQLTrackerStore
+from tests.support.database import fresh_postgres_schema
+from tests.support.services import restart_postgres
 
 ID = "110101199003071234"
 ID_X = "11010119900307123X"
@@ -122,6 +125,24 @@ def test_empty_and_huge_messages(store_db: str, domain: Domain) -> None:
     assert json.loads(rows[1]["data"])["text"] == ""
     assert PHONE not in rows[3]["data"] and ID not in rows[3]["data"]
     assert rows[3]["data"].count("138****5678") > 3000
+
+
+def test_a_postgresql_restart_costs_no_turn(domain: Domain) -> None:
+    """Rasa makes its engine without pool_pre_ping: after a restart every pooled connection is dead
+    and the first read on it would fail the resident's turn. The store pings each one as it leaves
+    the pool, so the read and the write right after the restart both work."""
+    with fresh_postgres_schema("restart"):
+        store = MaskingSQLTrackerStore(domain=domain)
+        tracker = DialogueStateTracker.from_events("resident-5", _conversation(), domain.slots)
+        _save(store, tracker)
+        assert asyncio.run(store.retrieve("resident-5")) is not None  # a live connection left in the pool
+        restart_postgres()
+        restored = asyncio.run(store.retrieve("resident-5"))
+        assert restored is not None and restored.get_slot("callback_phone") == "138****5678"
+        tracker.update(ActionExecuted("action_listen"))
+        tracker.update(UserUttered("谢谢", intent={"name": "thank", "confidence": 1.0}))
+        _save(store, tracker)
+        assert len(_rows("resident-5")) == 7
 
 
 @pytest.mark.parametrize("value", [None, 0.5, 13812345678, True, [], {}, ["a", {"b": [PHONE]}]])
