@@ -24,12 +24,11 @@ from bot.channels.handoff import deliver
 from bot.channels.wechat import repository, texts
 from bot.channels.wechat.api import WeChatApiClient
 from bot.channels.wechat.crypto import CryptoError, MessageCrypto, check_signature
-from bot.channels.wechat.dedup import DedupStore, make_dedup_store, message_key
+from bot.channels.wechat.dedup import DatabaseDedupStore, DedupStore, message_key
 from bot.channels.wechat.output import CHOICES_MAX_AGE, WeChatOutput, remember_choices
 from bot.channels.wechat.render import choose, render_messages, split_text
 from bot.channels.wechat.settings import WeChatConfig
 from bot.channels.wechat.xmlmsg import XmlError, encrypted_reply, parse_message, text_reply
-from bot.config import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +87,7 @@ class WeChatInput(InputChannel):
             )
         else:
             logger.warning("WeChat channel: no WECHAT_APPID/WECHAT_SECRET, late answers cannot be pushed")
-        self.dedup = dedup or make_dedup_store(get_settings().redis_url, self.config.dedup_ttl)
+        self.dedup = dedup or DatabaseDedupStore(self.config.dedup_ttl)
         self.rate = SenderRateGuard()
         logger.info(
             "WeChat channel on (appid=%s, safe mode %s, api %s)",

@@ -1,8 +1,14 @@
-"""De-duplication of WeChat deliveries, shared by all workers.
+"""De-duplication of WeChat deliveries, shared by all workers and replicas.
 
 WeChat retries a message three times when it gets no answer within 5 s, possibly on another
 worker.  The key is claimed when the request arrives (insert-first), so concurrent retries
 race on a unique key and exactly one of them runs the conversation turn.
+
+The claims live in the database in both profiles (PostgreSQL in ``make run-scaled``), not in
+Redis: the scaled profile's Redis keeps nothing on disk, so a Redis restart inside WeChat's
+retry span would forget the claims and a retry would be answered a second time (and a turn that
+files something would run twice). One primary-key insert per inbound message is cheap beside the
+turn's own tracker writes.
 """
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ import asyncio
 import hashlib
 import logging
 import time
-from typing import Any, Mapping, Optional, Protocol
+from typing import Mapping, Optional, Protocol
 
 from bot.channels.wechat import repository
 
@@ -47,33 +53,6 @@ class DatabaseDedupStore:
             except Exception:  # sweeping is housekeeping, never a reason to drop a message
                 logger.exception("could not purge expired wechat dedup keys")
         return first
-
-
-class RedisDedupStore:
-    """Used when REDIS_URL is set: ``SET key 1 NX EX ttl`` is atomic across workers."""
-
-    def __init__(self, url: str, ttl: float = 300.0) -> None:
-        self.url = url
-        self.ttl = max(MIN_TTL, ttl)
-        self._client: Optional[Any] = None
-
-    def _redis(self) -> Any:
-        if self._client is None:  # created on first use, inside the server's event loop
-            import redis.asyncio as aioredis
-
-            self._client = aioredis.Redis.from_url(self.url)
-        return self._client
-
-    async def claim(self, key: str) -> bool:
-        return bool(await self._redis().set(f"dedup:{key}", b"1", nx=True, ex=int(self.ttl)))
-
-
-def make_dedup_store(redis_url: str = "", ttl: float = 300.0) -> DedupStore:
-    """Redis when configured, the database otherwise."""
-    if redis_url:
-        logger.info("wechat de-duplication uses redis")
-        return RedisDedupStore(redis_url, ttl)
-    return DatabaseDedupStore(ttl)
 
 
 def message_key(message: Mapping[str, str]) -> Optional[str]:

@@ -4,14 +4,12 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
-from typing import Iterator
 
 import pytest
 
 from bot.channels.wechat import repository
-from bot.channels.wechat.dedup import DatabaseDedupStore, RedisDedupStore, make_dedup_store, message_key
+from bot.channels.wechat.dedup import DatabaseDedupStore, message_key
 
 OPENID = "oRESIDENT0000000000000000001"
 ACCOUNT = "gh_0123456789ab"  # the account the test peer writes to (conftest.ACCOUNT)
@@ -125,99 +123,27 @@ def test_store_outage_still_answers(wechat_server) -> None:
     assert server.peer.reply(server.peer.post(server.peer.text("你好"))).content == "收到：你好"
 
 
-# Redis (REDIS_URL set): the real Redis on 127.0.0.1:6379, never a stand-in -------------------
-# A dedicated database number, and every key of a test carries a prefix unique to that test;
-# only those keys are deleted afterwards, so runs sharing the server never touch each other.
+# With REDIS_URL set (make run-scaled) the claims still go to the database: the scaled profile's
+# Redis keeps nothing on disk and a restart would forget them (bot/channels/wechat/dedup.py).
 REDIS_TEST_URL = "redis://127.0.0.1:6379/13"
 
 
-def _real_redis():  # type: ignore[no-untyped-def]
-    """A synchronous client of the real Redis; the calling test FAILS (never skips) without it."""
-    import redis
-
-    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=3, socket_timeout=10)
-    try:
-        client.ping()
-        return client
-    except redis.exceptions.RedisError as exc:
-        error = exc
-    pytest.fail(f"the real Redis at {REDIS_TEST_URL} is not reachable ({error}): the WeChat "
-                "de-duplication tests need a running redis-server on 127.0.0.1:6379", pytrace=False)
-
-
-@pytest.fixture
-def redis_prefix() -> Iterator[str]:
-    """A key prefix unique to this test; every Redis key containing it is deleted afterwards."""
-    prefix = f"dedup-test-{uuid.uuid4().hex}"
-    yield prefix
-    import redis
-
-    try:
-        client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=3, socket_timeout=10)
-        keys = list(client.scan_iter(match=f"*{prefix}*", count=1000))
-        if keys:
-            client.delete(*keys)
-    except redis.exceptions.RedisError:
-        pass  # unreachable: the test itself has already failed saying so
-
-
-def test_redis_url_selects_the_redis_store_else_the_database() -> None:
-    assert isinstance(make_dedup_store(REDIS_TEST_URL, ttl=120), RedisDedupStore)
-    assert isinstance(make_dedup_store("", ttl=120), DatabaseDedupStore)
-
-
-def test_redis_claim_says_first_time_once_with_the_ttl(redis_prefix: str) -> None:
-    """Against the real Redis: claim a message key, claim it again from the same store and
-    from another store (another worker), then read the key and its expiry back from Redis."""
-    client = _real_redis()
-    key = message_key({"ToUserName": f"gh_{redis_prefix}", "MsgId": "1234567890123456"})
-    short = message_key({"ToUserName": f"gh_{redis_prefix}", "MsgId": "1234567890123457"})
-
-    async def run() -> list:
-        store, other = make_dedup_store(REDIS_TEST_URL, ttl=120), make_dedup_store(REDIS_TEST_URL, ttl=120)
-        brief = make_dedup_store(REDIS_TEST_URL, ttl=5)  # less than WeChat's retry span: raised to 60
-        try:
-            return [await store.claim(key), await store.claim(key), await other.claim(key), await brief.claim(short)]
-        finally:
-            for s in (store, other, brief):
-                await s._redis().close()
-
-    assert asyncio.run(run()) == [True, False, False, True]
-    assert client.get(f"dedup:{key}") == b"1", "the claim is stored in Redis under dedup:<key>"
-    assert 110 <= client.ttl(f"dedup:{key}") <= 120
-    assert 50 <= client.ttl(f"dedup:{short}") <= 60
-    client.delete(f"dedup:{key}")  # expired or gone: a genuinely new delivery is claimed again
-    assert asyncio.run(_claim_once(key)) is True
-
-
-async def _claim_once(key: str) -> bool:
-    store = RedisDedupStore(REDIS_TEST_URL, ttl=60)
-    try:
-        return await store.claim(key)
-    finally:
-        await store._redis().close()
-
-
-def test_two_workers_claiming_the_same_message_at_once_exactly_one_wins(redis_prefix: str) -> None:
-    """Two threads, each with its own event loop and its own store (two workers), connected to
-    the real Redis first and then released together by a barrier to claim the same MsgId;
-    repeated for 50 different MsgIds so the race really happens."""
-    _real_redis()
-    keys = [message_key({"ToUserName": f"gh_{redis_prefix}", "MsgId": str(7 * 10**15 + n)}) for n in range(50)]
+def test_two_workers_claiming_the_same_message_at_once_exactly_one_wins(store_db: str) -> None:
+    """Two threads, each with its own event loop and its own store (two workers), on SQLite and on
+    the real PostgreSQL, released together by a barrier to claim the same MsgId; repeated for 50
+    different MsgIds so the race really happens."""
+    keys = [message_key({"ToUserName": "gh_race", "MsgId": str(7 * 10**15 + n)}) for n in range(50)]
     barrier = threading.Barrier(2)
 
     def worker(name: str) -> list:
         async def run() -> list:
-            store = RedisDedupStore(REDIS_TEST_URL, ttl=60)
-            try:
-                assert await store.claim(f"{redis_prefix}:warm-up:{name}")  # connection open before the race
-                results = []
-                for key in keys:
-                    barrier.wait(10)
-                    results.append(await store.claim(key))
-                return results
-            finally:
-                await store._redis().close()
+            store = DatabaseDedupStore(ttl=60)
+            assert await store.claim(f"warm-up:{name}")  # connection open before the race
+            results = []
+            for key in keys:
+                barrier.wait(10)
+                results.append(await store.claim(key))
+            return results
 
         return asyncio.run(run())
 
@@ -225,33 +151,30 @@ def test_two_workers_claiming_the_same_message_at_once_exactly_one_wins(redis_pr
         first, second = pool.map(worker, ["a", "b"])
     per_message = [(a, b) for a, b in zip(first, second, strict=True)]
     assert all(a != b for a, b in per_message), f"both or neither worker won a MsgId: {per_message}"
-    assert _real_redis().exists(*[f"dedup:{k}" for k in keys]) == len(keys)
+    assert repository.dedup_key_count() == len(keys) + 2
 
 
-def test_three_identical_posts_run_one_turn_with_redis(wechat_server, assistant_class, db_rows,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_three_identical_posts_run_one_turn_with_redis_set(wechat_server, assistant_class, db_rows,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """The channel as deployed with REDIS_URL: WeChat's three identical deliveries of one text
-    message at once run one turn, the claim is in Redis and none in the database table.
-    The peer's MsgIds start at a random number, so the key is this test's own; deleted after."""
+    message at once run one turn, and the claim is a database row, nothing in the real Redis."""
+    import redis
+
     from bot.config import get_settings
 
-    client = _real_redis()
     monkeypatch.setenv("REDIS_URL", REDIS_TEST_URL)
     get_settings.cache_clear()
     server = wechat_server(assistant_class(delay=0.5))
-    assert isinstance(server.channel.dedup, RedisDedupStore)
+    assert isinstance(server.channel.dedup, DatabaseDedupStore)
     msg_id = server.peer.next_msg_id()
-    key = message_key({"ToUserName": ACCOUNT, "MsgId": msg_id})
-    try:
-        query, body = server.peer.request(server.peer.text("社保卡丢了", msg_id=msg_id), "plain")
-        responses = _post_together(server.peer, query, body)
-        assert all(r.status_code == 200 for r in responses)
-        assert sorted(r.text == "success" for r in responses) == [False, True, True]
-        assert len(server.assistant.calls) == 1
-        assert client.get(f"dedup:{key}") == b"1"
-        assert db_rows()["wechat_dedup_key"] == 0, "with REDIS_URL the database table is not used"
-    finally:
-        client.delete(f"dedup:{key}")
+    query, body = server.peer.request(server.peer.text("社保卡丢了", msg_id=msg_id), "plain")
+    responses = _post_together(server.peer, query, body)
+    assert all(r.status_code == 200 for r in responses)
+    assert sorted(r.text == "success" for r in responses) == [False, True, True]
+    assert len(server.assistant.calls) == 1
+    assert db_rows()["wechat_dedup_key"] == 1
+    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=3, socket_timeout=10)
+    assert list(client.scan_iter(match=f"*{msg_id}*", count=1000)) == [], "nothing of the claim in Redis"
 
 
 def test_answer_still_delivered_when_wechat_hangs_up(wechat_server, assistant_class, fake_wechat_api) -> None:
