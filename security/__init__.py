@@ -1,0 +1,1 @@
+"""Dependency audit (make audit): security/audit.py, the accepted findings in security/accepted.yml."""
