@@ -10,7 +10,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 # Rasa 3.6 supports Python 3.8-3.10: find a 3.10 on PATH or installed by pyenv.
 find_python = $(firstword $(foreach c,python3.10 $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10) $(wildcard /usr/local/bin/python3.10 /usr/bin/python3.10),$(shell $(c) -c 'import sys; print("$(c)" if sys.version_info[:2] == (3, 10) else "")' 2>/dev/null)))
 
-.PHONY: help setup venv node browser haproxy data model run run-scaled lint audit test bench bench-faq bench-routing bench-swap bench-load clean
+.PHONY: help setup venv node browser haproxy services data model run run-scaled lint audit test bench bench-faq bench-routing bench-swap bench-load clean
 
 help:
 	@echo "make run    — 安装依赖、导入数据、必要时训练模型，然后启动助手"
@@ -53,6 +53,34 @@ haproxy:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null) || \
 	  { echo "错误：无法安装 haproxy（make run-scaled 需要）" >&2; exit 1; }; }
 
+# PostgreSQL and Redis on 127.0.0.1 for make run-scaled and the tests (Debian packages): installed when
+# missing, started when they do not answer (Redis keeping nothing on disk, as on CI), quick when both
+# answer. A PostgreSQL installed here lets the postgres user in without a password on the loopback only
+# and gets the tests' `test` database, as the CI machines have (docs/operations.md, "Faults").
+PG_VERSION = $$(ls /etc/postgresql | sort -V | tail -n 1)
+PG_HBA_TRUST = host all postgres 127.0.0.1/32 trust\nhost all postgres ::1/128 trust\n
+REDIS_START = redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+	--dir /var/lib/redis --logfile /var/log/redis/ci.log
+
+services:
+	@fresh=; if ! command -v pg_ctlcluster >/dev/null 2>&1 || ! command -v redis-server >/dev/null 2>&1; then \
+	  echo "安装 postgresql 和 redis-server"; fresh=$$(command -v pg_ctlcluster >/dev/null 2>&1 || echo pg); \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server \
+	    >/dev/null) || { echo "错误：无法安装 postgresql / redis-server（扩展部署和测试需要）" >&2; exit 1; }; fi; \
+	if [ -n "$$fresh" ]; then hba=/etc/postgresql/$(PG_VERSION)/main/pg_hba.conf; tmp=$$(mktemp); \
+	  { printf '$(PG_HBA_TRUST)'; cat "$$hba"; } > "$$tmp" && cat "$$tmp" > "$$hba"; rm -f "$$tmp"; \
+	  pg_isready -q -h 127.0.0.1 && pg_ctlcluster --skip-systemctl-redirect $(PG_VERSION) main reload; fi; \
+	if ! pg_isready -q -h 127.0.0.1; then echo "启动 PostgreSQL"; \
+	  pg_ctlcluster --skip-systemctl-redirect $(PG_VERSION) main start; \
+	  for i in $$(seq 60); do pg_isready -q -h 127.0.0.1 && break; sleep 0.5; done; \
+	  pg_isready -q -h 127.0.0.1 || { echo "错误：PostgreSQL 没有在 127.0.0.1:5432 上启动" >&2; exit 1; }; fi; \
+	psql -w -h 127.0.0.1 -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'test'" 2>/dev/null | \
+	  grep -q 1 || createdb -w -h 127.0.0.1 -U postgres test 2>/dev/null || \
+	  echo "警告：无法以 postgres 用户连接 127.0.0.1 或创建 test 数据库（测试需要免密登录，见 docs/operations.md）" >&2; \
+	if ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then echo "启动 Redis"; $(REDIS_START); \
+	  for i in $$(seq 60); do redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && break; sleep 0.5; done; \
+	  redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || { echo "错误：Redis 没有在 127.0.0.1:6379 上启动" >&2; exit 1; }; fi
+
 # Registry import (idempotent), vocabulary for the NLU, open-data cache, the sample FAQ (idempotent),
 # the 12345 router's sample models (trained only when none is active or the sample data changed).
 data: venv
@@ -73,7 +101,7 @@ run: model
 
 # Scaled profile on PostgreSQL and Redis (DATABASE_URL, REDIS_URL, SCALED_PORT, RASA_REPLICAS, ...:
 # README "Scale-out"); prepares its own database. `make run` stays SQLite and one process each.
-run-scaled: model haproxy
+run-scaled: model haproxy services
 	$(PY) -m bot.scaleout
 
 # Static checks; configuration in pyproject.toml.
@@ -92,7 +120,7 @@ lint: venv
 audit: venv .venv-audit/.installed
 	$(PY) -m security.audit
 
-test: model browser haproxy lint audit
+test: model browser haproxy services lint audit
 	$(PY) -m pytest
 
 bench: model
@@ -109,7 +137,7 @@ bench-routing: venv
 
 # Model activation under a steady stream of conversations: sent, failed, p50/p95/max beside no swap and a plain
 # PUT /model, for make run and make run-scaled (a report, never a test; trains nothing, changes no model).
-bench-swap: model haproxy
+bench-swap: model haproxy services
 	$(PY) -m tests.bench.swap
 
 # Residents' conversations at 20/50/100 at once (locust, its own process) against make run-scaled and against one
