@@ -178,25 +178,30 @@ def audit(venv: Path, accepted_file: Path = ACCEPTED_FILE, pip_audit: Path = PIP
         return 0
     run = run_pip_audit(pip_audit, site_packages(venv), osv_url, timeout, cache_dir)
     if run.report is None:
-        if any(marker in run.stderr for marker in SERVICE_ERRORS):
-            print(f"警告：审计途中漏洞数据服务 {osv_url} 出错，本次没有做完依赖审计（不算失败）：\n{run.stderr.strip()}",
+        stderr = run.stderr.strip()
+        if any(marker in stderr for marker in SERVICE_ERRORS):
+            print(f"警告：审计途中漏洞数据服务 {osv_url} 出错，本次没有做完依赖审计（不算失败）：\n{stderr}",
                   file=sys.stderr)
             return 0
-        print(f"错误：pip-audit 没有给出报告（退出码 {run.returncode}）：\n{run.stderr.strip()}", file=sys.stderr)
+        print(f"错误：pip-audit 没有给出报告（退出码 {run.returncode}）：\n{stderr}", file=sys.stderr)
         return 1
-    dependencies = run.report.get("dependencies", [])
     verdict = classify(findings_from_report(run.report), accepted)
-    print(f"审计了 {len(dependencies)} 个已安装的包：已接受的已知问题 {len(verdict.accepted)} 个，新问题 {len(verdict.new)} 个。")
+    report(verdict, len(run.report.get("dependencies", [])), accepted_file.name)
+    return 1 if verdict.new else 0
+
+
+def report(verdict: Verdict, audited: int, accepted_name: str) -> None:
+    """What the audit found: counts, stale entries, and each new finding with the version that fixes it."""
+    print(f"审计了 {audited} 个已安装的包：已接受的已知问题 {len(verdict.accepted)} 个，新问题 {len(verdict.new)} 个。")
     for entry in verdict.stale:
-        print(f"提示：{accepted_file.name} 里的 {entry.id}（{entry.package}）这次没有被报告，可以从清单和 README 里删掉。")
+        print(f"提示：{accepted_name} 里的 {entry.id}（{entry.package}）这次没有被报告，可以从清单和 README 里删掉。")
     for finding in verdict.new:
         fixed = ", ".join(finding.fix_versions) or "无"
         aliases = ", ".join(sorted(finding.aliases))
-        print(f"新问题：{finding.package} {finding.version} {finding.id} ({aliases}) 修复版本：{fixed}", file=sys.stderr)
+        print(f"新问题：{finding.package} {finding.version} {finding.id} ({aliases}) 修复版本：{fixed}",
+              file=sys.stderr)
     if verdict.new:
         print("升级这些包，或者在 security/accepted.yml 和 README「Security audit」里写明为什么接受。", file=sys.stderr)
-        return 1
-    return 0
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
