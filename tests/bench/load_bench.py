@@ -31,12 +31,12 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, ContextManager, Dict, Iterator, List, Optional, Sequence
+from typing import Any, Callable, ContextManager, Dict, Iterator, List, Optional, Sequence
 
 import requests
 
 from bot.config import PROJECT_ROOT
-from tests.bench.load_conversations import CONVERSATIONS, WEBHOOK, problem
+from tests.bench.load_conversations import CONVERSATIONS, WEBHOOK, problem, reply_text
 from tests.bench.load_report import Level, print_report, read_level
 from tests.support.database import fresh_database, fresh_postgres_schema
 from tests.support.desk import ALWAYS_OPEN, write_hours
@@ -119,20 +119,28 @@ def embedded(model: Path) -> StackFactory:
     return start
 
 
+def _json(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
 def warm_up(url: str, rounds: int) -> List[str]:
     """Every conversation ``rounds`` times, one turn at a time (first TensorFlow calls, caches, each replica
-    reached); what was not understood, so a text the model no longer knows is seen before the figures."""
-    misses: List[str] = []
+    reached); the turns not understood, so a text the model no longer knows is seen before the figures."""
+    misses: Dict[str, str] = {}
     with requests.Session() as session:
         for n in range(rounds):
             for conversation in CONVERSATIONS:
                 sender = f"bench-warm-{n}-{time.monotonic_ns()}"
                 for step in conversation.steps:
-                    response = session.post(url + WEBHOOK, json={"sender": sender, "message": step.text}, timeout=120)
+                    response = session.post(url + WEBHOOK, json={"sender": sender, "message": step.text}, timeout=300)
                     why = problem(step, response.status_code, response.content)
-                    if why and n == rounds - 1:
-                        misses.append(f"{conversation.title} · {step.text}: {why} — {response.text[:200]}")
-    return misses
+                    if why:
+                        said = reply_text(_json(response))[:200]
+                        misses.setdefault(f"{conversation.title} · {step.text}", f"{why} — {said!r}")
+    return [f"{turn}: {why}" for turn, why in misses.items()]
 
 
 def run_level(url: str, title: str, users: int, seconds: float, think: str, scratch: Path,

@@ -35,8 +35,8 @@ class Conversation:
 FIRST = "事项：首问"
 MATERIALS = "事项：追问材料"
 WHERE = "事项：追问地点"
+DETAIL = "事项：补充情形或所在区"
 TIME_FEE = "事项：追问时限/收费"
-SITUATION = "事项：说明情形"
 HOURS = "办公时间"
 FACILITY = "设施"
 HANDOFF = "转人工"
@@ -44,46 +44,51 @@ WAITING = "排队中留言"
 CANCEL = "取消排队"
 TALK = "寒暄"
 
-STEP_ORDER = (FIRST, SITUATION, MATERIALS, WHERE, TIME_FEE, HOURS, FACILITY, HANDOFF, WAITING, CANCEL, TALK)
+STEP_ORDER = (FIRST, MATERIALS, WHERE, DETAIL, TIME_FEE, HOURS, FACILITY, HANDOFF, WAITING, CANCEL, TALK)
 
 CONVERSATIONS: Tuple[Conversation, ...] = (
     Conversation("身份证补领", 3, (
-        Step(FIRST, "身份证丢了怎么补办", "【居民身份证"),
-        Step(MATERIALS, "要带什么", "材料"),
-        Step(WHERE, "在哪里办", "政务服务中心"),
-        Step(HOURS, "政务服务中心几点上班", ":"),
+        Step(FIRST, "身份证丢了怎么补办", "【居民身份证换领/补领"),
+        Step(MATERIALS, "要带什么", "所需材料"),
+        Step(WHERE, "在哪里办", "哪个区"),
+        Step(DETAIL, "南港区", "办理地点"),
+        Step(HOURS, "几点上班", "南港区政务服务中心"),
     )),
     Conversation("居住证", 3, (
-        Step(TALK, "你好", ""),
+        Step(TALK, "你好", "您好"),
         Step(FIRST, "办居住证要带啥", "【居住证首次申领】"),
-        Step(SITUATION, "我在这边上班", "合法稳定就业"),
+        Step(DETAIL, "我在这边上班", "合法稳定就业"),
         Step(TIME_FEE, "那要多久？", "办理时限"),
         Step(TIME_FEE, "要钱吗", "收费标准"),
-        Step(TALK, "谢谢", ""),
+        Step(TALK, "谢谢", "不客气"),
     )),
     Conversation("驾照换证", 2, (
         Step(FIRST, "驾照快到期了咋换", "【机动车驾驶证期满换证"),
-        Step(WHERE, "去哪办", ""),
-        Step(WHERE, "南港区", "南港区"),
-    )),
-    Conversation("社保卡补办", 2, (
-        Step(FIRST, "社保卡丢了怎么补", "社会保障卡"),
-        Step(WHERE, "去哪办", ""),
+        Step(WHERE, "去哪办", "哪个区"),
+        Step(DETAIL, "南港区", "办理地点"),
         Step(TIME_FEE, "要钱吗", "收费标准"),
     )),
-    Conversation("设施", 2, (
-        Step(FACILITY, "南港区有哪些三甲医院", "医院"),
+    Conversation("社保卡补办", 2, (
+        Step(FIRST, "社保卡丢了怎么补", "【社会保障卡"),
+        Step(WHERE, "去哪办", "哪个区"),
+        Step(DETAIL, "东湖区", "办理地点"),
+        Step(TIME_FEE, "要多久", "办理时限"),
+    )),
+    Conversation("设施和办公时间", 2, (
+        Step(FACILITY, "附近的医院", "医疗机构"),
+        Step(FACILITY, "南港区有哪些三甲医院", "三甲医院"),
         Step(FACILITY, "最近的社保服务点在哪", "社保"),
-        Step(HOURS, "东湖区政务服务中心几点关门", "东湖区"),
+        Step(HOURS, "东湖区政务服务中心几点关门", "东湖区政务服务中心"),
+        Step(HOURS, "明天开门吗", "明天"),
     )),
     Conversation("转人工", 1, (
-        Step(FIRST, "护照去哪办", "护照"),
+        Step(FIRST, "护照去哪办", "普通护照"),
         Step(HANDOFF, "转人工", "工单号"),
         Step(WAITING, "我下个月出国，能加急吗", None),
         Step(CANCEL, "取消", "已取消人工服务排队"),
+        Step(TALK, "好的谢谢", "不客气"),
     )),
 )
-
 
 def reply_text(body: Any) -> str:
     """The texts and button titles of a REST webhook reply, one string."""
