@@ -16,7 +16,8 @@ p50/p95/p99 and requests per second, and per level the throughput and p95 ratios
 Each stack gets a fresh PostgreSQL schema (prepared as ``make run-scaled`` prepares its database, dropped
 afterwards, with the desk tickets the handoffs open) and a desk timetable that is always open, so the
 handoff takes the same path whatever the hour. ``--profiles`` may add ``embedded`` (``make run``: SQLite,
-one process each). Nothing is trained and ``models/`` is not changed.
+one process each). Each stack's logs and locust's CSV files are kept in var/bench-load/<time>/. Nothing is
+trained and ``models/`` is not changed.
 """
 from __future__ import annotations
 
@@ -27,7 +28,6 @@ import logging
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,10 +45,19 @@ from tests.support.stack import free_port
 logger = logging.getLogger(__name__)
 
 LOCUSTFILE = Path(__file__).with_name("load_locustfile.py")
+WORKDIR = PROJECT_ROOT / "var" / "bench-load"
 LEVELS = (20, 50, 100)
 RAMP_SECONDS = 10
 REDIS_URL = "redis://127.0.0.1:6379/0"
-StackFactory = Callable[[Path], ContextManager[str]]  # a scratch folder -> the stack's public URL while open
+
+
+@dataclass(frozen=True)
+class Running:
+    url: str  # where residents reach it
+    down: Callable[[], List[str]]  # names of its processes that have exited
+
+
+StackFactory = Callable[[Path], ContextManager[Running]]  # a scratch folder -> the stack while open
 
 
 @dataclass(frozen=True)
@@ -79,7 +88,7 @@ def scaled(rasa: int, actions: int, model: Path) -> StackFactory:
     """``make run-scaled`` with ``rasa`` replicas and ``actions`` action servers on loopback ports."""
 
     @contextlib.contextmanager
-    def start(scratch: Path) -> Iterator[str]:
+    def start(scratch: Path) -> Iterator[Running]:
         from bot.scaleout.__main__ import prepare
         from bot.scaleout.stack import ScaledConfig, ScaledStack
 
@@ -93,7 +102,8 @@ def scaled(rasa: int, actions: int, model: Path) -> StackFactory:
                 prepare(config)
             stack = ScaledStack(config).start(timeout=900)
             try:
-                yield f"http://127.0.0.1:{config.public_port}"
+                yield Running(f"http://127.0.0.1:{config.public_port}",
+                              lambda: [name for name, proc in stack.processes.items() if proc.poll() is not None])
             finally:
                 stack.stop()
 
@@ -104,7 +114,7 @@ def embedded(model: Path) -> StackFactory:
     """``make run``: SQLite, Rasa behind the forwarder, one action server."""
 
     @contextlib.contextmanager
-    def start(scratch: Path) -> Iterator[str]:
+    def start(scratch: Path) -> Iterator[Running]:
         from bot.runner import Ports, Stack
 
         with fresh_database(scratch / "embedded.db", seed=True, opendata=True, faq=True) as url:
@@ -112,7 +122,8 @@ def embedded(model: Path) -> StackFactory:
                           env={"DATABASE_URL": url}, log_dir=scratch / "log", with_web=False, switchable=True)
             stack.start(timeout=900)
             try:
-                yield stack.rasa_url
+                yield Running(stack.rasa_url, lambda: [getattr(proc, "name", "?") for proc in list(stack.processes)
+                                                       if proc.poll() is not None])
             finally:
                 stack.stop()
 
@@ -172,12 +183,20 @@ def bench(profiles: Sequence[Profile], levels: Sequence[int], seconds: float, th
             folder = scratch / profile.key
             folder.mkdir()
             print(f"{profile.title}：启动中……", flush=True)
-            with profile.start(folder) as url:
-                for miss in warm_up(url, rounds=max(2, profile.replicas)):
+            with profile.start(folder) as stack:
+                misses = warm_up(stack.url, rounds=max(2, profile.replicas))
+                for miss in misses:
                     print(f"  警告：没有答对 {miss}", flush=True)
+                if any(": HTTP " in miss for miss in misses):
+                    raise RuntimeError(f"{profile.title} 没有正常应答（进程退出：{', '.join(stack.down()) or '无'}），"
+                                       f"日志：{folder}")
                 for users in levels:
                     print(f"  {users} 位居民，{seconds:.0f} 秒……", flush=True)
-                    results.append(run_level(url, profile.title, users, seconds, think, folder))
+                    results.append(run_level(stack.url, profile.title, users, seconds, think, folder))
+                    down = stack.down()
+                    if down:  # the figures of a stack that lost a process are not its capacity
+                        raise RuntimeError(f"{profile.title} 在 {users} 位居民时有进程退出：{', '.join(down)}，"
+                                           f"日志：{folder}")
                     time.sleep(5)  # the last conversations' turns are answered before the next level
     return results
 
@@ -208,8 +227,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     if unknown:
         parser.error(f"unknown profile(s): {', '.join(unknown)}")
     levels = [int(level) for level in args.levels.split(",")]
-    with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
-        results = bench([known[name] for name in names], levels, args.seconds, args.think, Path(folder))
+    scratch = WORKDIR / time.strftime("%Y%m%d-%H%M%S")  # kept: each stack's logs and locust's CSV files
+    scratch.mkdir(parents=True)
+    print(f"日志和 locust 的 CSV：{scratch}", flush=True)
+    results = bench([known[name] for name in names], levels, args.seconds, args.think, scratch)
     print_report(results, args.seconds, args.think, scaled_title=known["scaled"].title, one_title=known["one"].title)
     return 0
 
