@@ -9,7 +9,10 @@ A logistic regression over a handful of explainable features of the resolver's v
   guide (situations, materials, steps, conditions) explains: "养老金涨多少", "公租房租金怎么算";
 * ``doc_sim`` / ``doc_margin`` — the second scorer's opinion (TF-IDF over each item's whole
   document, bot/registry/documents.py): how alike the question and the item are, and how far
-  ahead of every other item.
+  ahead of every other item;
+* ``example_score`` / ``example_none`` / ``example_top`` — the third opinion, a classifier trained
+  on residents' labelled questions (bot/registry/examples.py): its score for the best item, for
+  "no item answers this", and whether its own first choice is the same item.
 
 It is fitted on a labelled tuning set of hotline questions (never the held-out gate set) by
 ``python -m bot registry calibrate`` and stored as a few numbers in
@@ -29,7 +32,8 @@ from typing import Dict, List, Sequence, Tuple
 
 logger = logging.getLogger(__name__)
 
-FEATURES = ("naming", "cover", "margin", "guide_unexplained", "doc_sim", "doc_margin")
+FEATURES = ("naming", "cover", "margin", "guide_unexplained", "doc_sim", "doc_margin",
+            "example_score", "example_none", "example_top")
 REGULARISATION = 1.0  # sklearn's C; tried 0.3–3 on the tuning set, the figures barely move
 FOLDS = 5
 REPEATS = 5  # cross-validation repeated over shuffles: a tuning set of ~170 questions is noisy

@@ -35,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     cal = commands.add_parser("calibrate", help="在调参问题集上拟合“答对概率”（不用留出集）")
     cal.add_argument("--set", type=Path, default=hotline / "dev.yml")
     cal.add_argument("--target-wrong", type=float, default=0.04, help="调参集上答错率的上限")
+    cal.add_argument("--no-labelled", action="store_true",
+                     help="不把 data/registry/questions 的标注问题（按折交叉）加入拟合")
     cal.set_defaults(func=_calibrate)
     ev = commands.add_parser("evaluate", help="在标注问题集上统计答对、答错、让选、婉拒")
     ev.add_argument("file", type=Path)
@@ -85,13 +87,15 @@ def _check(args: argparse.Namespace) -> int:
 
 def _calibrate(args: argparse.Namespace) -> int:
     from bot.registry.evaluation import calibrate, evaluate, load_questions
-    from bot.registry.live import CALIBRATION_FILE, build_resolver, load_records
+    from bot.registry.live import CALIBRATION_FILE, QUESTIONS_DIR, build_resolver, load_records
 
     create_all()
     records, districts = load_records()
     resolver = build_resolver(records, districts, calibrated=False)
     questions = load_questions(args.set)
-    calibration, figures = calibrate(resolver, questions, args.target_wrong, args.set.name)
+    labelled = [] if args.no_labelled else load_questions(get_settings().registry_dir / QUESTIONS_DIR)
+    fitted_on = args.set.name + (f" + {QUESTIONS_DIR}/ ({len(labelled)})" if labelled else "")
+    calibration, figures = calibrate(resolver, questions, args.target_wrong, fitted_on, labelled)
     path = get_settings().lexicon_dir / CALIBRATION_FILE
     path.write_text(calibration.to_json(figures), encoding="utf-8")
     resolver.calibration = calibration

@@ -48,7 +48,8 @@ def guide_text(item: object) -> str:
     return "。".join(p for p in parts if p)
 
 
-def _clean(text: str) -> str:
+def clean(text: str) -> str:
+    """The text without question phrases, digits, Latin letters and punctuation."""
     return _NOISE.sub(" ", _QUESTION_PHRASES.sub(" ", text or ""))
 
 
@@ -59,7 +60,7 @@ class DocumentIndex:
     def __init__(self, documents: Iterable[Tuple[str, str]]) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        pairs = [(code, _clean(doc)) for code, doc in documents]
+        pairs = [(code, clean(doc)) for code, doc in documents]
         self.codes: Tuple[str, ...] = tuple(code for code, _doc in pairs)
         self._vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 2), sublinear_tf=True)
         if not pairs:
@@ -70,7 +71,7 @@ class DocumentIndex:
     def scores(self, text: str) -> Dict[str, float]:
         if self._matrix is None:
             return {}
-        vector = self._vectorizer.transform([_clean(text)])
+        vector = self._vectorizer.transform([clean(text)])
         sims = np.asarray((self._matrix @ vector.T).todense()).ravel()
         return {code: float(s) for code, s in zip(self.codes, sims, strict=True)}
 
@@ -81,4 +82,4 @@ def document(names: Sequence[str], keywords: Sequence[str], category: str, guide
     return "。".join([called, called, "。".join(keywords), category, guide])
 
 
-__all__ = ["DocumentIndex", "document", "guide_text"]
+__all__ = ["DocumentIndex", "clean", "document", "guide_text"]

@@ -15,11 +15,12 @@ import logging
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
 from bot.registry.calibration import Calibration, fit
+from bot.registry.examples import NONE, ExampleModel, names_by_code, question_files
 from bot.registry.resolver import Resolution, Resolver
 
 logger = logging.getLogger(__name__)
@@ -59,9 +60,16 @@ class Report:
 
 
 def load_questions(path: Path) -> List[Question]:
+    """A set's questions (``{questions: [...]}`` or a plain list; a directory: every file in it)."""
+    if path.is_dir() or not path.suffix:
+        return [q for p in question_files(path) for q in load_questions(p)]
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    rows = data.get("questions") if isinstance(data, dict) else data
     out = []
-    for row in data.get("questions") or []:
+    for row in rows or []:
+        if not isinstance(row, dict) or not str(row.get("text") or "").strip():
+            logger.warning("%s: a question without text is skipped: %r", path, row)
+            continue
         expect = row.get("expect")
         out.append(Question(str(row["text"]), None if expect in (None, "none") else str(expect),
                             str(row.get("kind") or "")))
@@ -104,22 +112,46 @@ def evaluate(resolver: Resolver, questions: List[Question]) -> Report:
 
 
 def calibrate(resolver: Resolver, questions: List[Question], target_wrong: float,
-              fitted_on: str) -> Tuple[Calibration, Dict[str, float]]:
-    """Fit the calibration on a tuning set (the resolver's own calibration is not used)."""
-    rows = []
+              fitted_on: str, labelled: Sequence[Question] = (), folds: int = 5,
+              model: Callable[..., ExampleModel] = ExampleModel) -> Tuple[Calibration, Dict[str, float]]:
+    """Fit the calibration on a tuning set (the resolver's own calibration is not used).
+
+    ``labelled`` are the questions the resolver's example model learns from
+    (``data/registry/questions``): they join the tuning rows, each scored by a model fitted
+    without its fold, so the calibration never sees a probability of a question it learnt."""
     normalize = nlu_normalizer()
+    rows = _rows(resolver, questions, normalize)
+    full = resolver.examples
+    if labelled:
+        names = names_by_code(resolver.records.values())
+        pairs = [(normalize(q.text), q.expect or NONE) for q in labelled]
+        try:
+            for fold in range(folds):
+                resolver.examples = model([p for i, p in enumerate(pairs) if i % folds != fold], names)
+                rows += _rows(resolver, [q for i, q in enumerate(labelled) if i % folds == fold], normalize)
+        finally:
+            resolver.examples = full
+    every = [*questions, *labelled]
+    covered = sum(1 for q in every if q.expect is not None)
+    return fit(rows, target_wrong, fitted_on, covered, len(every))
+
+
+def _rows(resolver: Resolver, questions: Sequence[Question],
+          normalize: Callable[[str], str]) -> List[Tuple[Dict[str, float], bool]]:
+    rows = []
     for q in questions:
         resolution, features = _features(resolver, normalize(q.text))
         if features is None or features.get("variant_mismatch"):
             continue  # never committed: the calibration does not decide these
         best = resolution.candidates[0].code if resolution.candidates else None
         rows.append((features, q.expect is not None and best == q.expect))
-    covered = sum(1 for q in questions if q.expect is not None)
-    return fit(rows, target_wrong, fitted_on, covered, len(questions))
+    return rows
 
 
 def _features(resolver: Resolver, text: str) -> Tuple[Resolution, Optional[Dict[str, float]]]:
+    """The verdict and what its confidence was computed from (``None`` when the resolver decided
+    without one: nothing named and nothing described, or no candidate at all)."""
     resolution = resolver.resolve(text)
-    if not resolution.candidates or max(c.naming for c in resolution.candidates) == 0.0:
-        return resolution, None  # nothing named: the calibration never decides these
+    if not resolution.candidates:
+        return resolution, None
     return resolution, resolution.features

@@ -17,6 +17,8 @@ from bot.db import session_scope
 from bot.hours.halls import HallInfo
 from bot.live import PerDatabase, Refreshing
 from bot.registry.calibration import Calibration
+from bot.registry.examples import ExampleModel
+from bot.registry.examples import build as build_examples
 from bot.registry.life_events import LifeEventView, life_event_views
 from bot.registry.repository import RegistryRepository
 from bot.registry.resolver import ItemRecord, Resolver, load_aspects, load_variants, records_from_items
@@ -27,6 +29,7 @@ logger = logging.getLogger(__name__)
 # hand-kept places besides the districts: words that say where, never which matter
 CITY_WORDS = ("江州", "江州市")
 CALIBRATION_FILE = "resolver_calibration.json"
+QUESTIONS_DIR = "questions"  # residents' labelled questions, under the registry directory
 
 
 @dataclass(frozen=True)
@@ -61,13 +64,25 @@ def load_records() -> Tuple[List[ItemRecord], List[str]]:
     return list(snapshot.records), list(snapshot.districts)
 
 
-def build_resolver(records: List[ItemRecord], districts: List[str], calibrated: bool = True) -> Resolver:
-    """A resolver with the project's dictionary, places, kinds of handling and calibration."""
+def build_resolver(records: List[ItemRecord], districts: List[str], calibrated: bool = True,
+                   examples: Optional[ExampleModel] = None) -> Resolver:
+    """A resolver with the project's dictionary, places, kinds of handling, the model of residents'
+    labelled questions (``examples``, default: fitted on ``data/registry/questions``) and calibration."""
     settings = get_settings()
+    if examples is None:
+        examples = build_examples(records, settings.registry_dir / QUESTIONS_DIR, _normalizer())
     return Resolver(records, [settings.jieba_dir / "domain_words.txt"], places=_places(districts),
                     variants=load_variants(settings.lexicon_dir / "variants.tsv"),
                     aspects=load_aspects(settings.lexicon_dir / "aspects.tsv"),
-                    calibration=Calibration.load(settings.lexicon_dir / CALIBRATION_FILE) if calibrated else None)
+                    calibration=Calibration.load(settings.lexicon_dir / CALIBRATION_FILE) if calibrated else None,
+                    examples=examples)
+
+
+def _normalizer() -> Callable[[str], str]:
+    """The NLU's normalisation (繁→简, full width, typo table), so questions are learnt as they are met."""
+    from bot.registry.evaluation import nlu_normalizer
+
+    return nlu_normalizer()
 
 
 def _places(districts: List[str]) -> List[str]:

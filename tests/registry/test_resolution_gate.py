@@ -3,9 +3,9 @@
 The resolver over the real test database (seed imported) is the one the NLU component uses, and
 each question is normalised as the NLU pipeline does first. The figures are printed in every run.
 ``WRONG_MAX`` is the issue's target; ``FOUND_MIN`` is a floor under today's measured figure
-(62.0% on 2026-11-27, with the calibration fitted on dev.yml only; a few questions of slack for
-registry edits, whose guide text the resolver reads) so a regression fails — the issue's 90% is
-printed beside it as the target still to reach.
+(68.7% on 2026-11-27, with the calibration fitted on dev.yml and data/registry/questions only; a
+few questions of slack for registry edits, whose guide text the resolver reads) so a regression
+fails — the issue's 90% is printed beside it as the target still to reach.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from bot.registry.live import build_resolver, load_records
 HOTLINE = Path(__file__).resolve().parent / "hotline"
 ROOT = HOTLINE.parents[2]
 WRONG_MAX = 0.05
-FOUND_MIN = 0.58
+FOUND_MIN = 0.65
 FOUND_TARGET = 0.90
 
 
@@ -43,11 +43,31 @@ def test_holdout_questions_are_not_in_training_data_or_aliases(database_url: str
     tuning set, or as a registry name or alias."""
     held = {q.text for q in load_questions(HOTLINE / "holdout.yml")}
     tuning = {q.text for q in load_questions(HOTLINE / "dev.yml")}
+    learnt = {q.text for q in load_questions(ROOT / "data" / "registry" / "questions")}
+    assert learnt and not held & learnt
     nlu = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "data" / "nlu").rglob("*.yml"))
     names = {n for r in load_records()[0] for n in r.names}
     assert not held & tuning
     assert not [t for t in held if t in nlu]
     assert not held & names
+
+
+def _bigrams(text: str) -> set:
+    chars = [c for c in text if c.strip() and c not in "，。？！、,.?!"]
+    return {a + b for a, b in zip(chars, chars[1:])}
+
+
+def test_no_learnt_question_is_a_near_copy_of_a_held_out_one() -> None:
+    """The labelled questions the resolver learns from (data/registry/questions) were written
+    without reading the gate set; a character-bigram overlap of half or more would be a paraphrase."""
+    held = [_bigrams(q.text) for q in load_questions(HOTLINE / "holdout.yml")]
+    close = []
+    for q in load_questions(ROOT / "data" / "registry" / "questions"):
+        mine = _bigrams(q.text)
+        overlap = max((len(mine & h) / len(mine | h) for h in held if mine | h), default=0.0)
+        if overlap >= 0.5:
+            close.append((q.text, round(overlap, 2)))
+    assert not close, close
 
 
 def test_wrong_item_answers_stay_under_five_percent(holdout_report: Report, capsys: pytest.CaptureFixture) -> None:
