@@ -84,7 +84,7 @@ class ExampleModel:
         if cached_text == text:
             return cached
         if self._model is None:
-            found = {c: 1.0 for c in self._classes}
+            found = dict.fromkeys(self._classes, 1.0)
         else:
             values = self._model.decision_function(self._vectorizer.transform([self._clean(text)]))[0]
             if len(self._classes) == 2:  # a binary SVM gives one value: the second class's

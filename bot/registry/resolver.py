@@ -360,7 +360,9 @@ class Resolver:
             # nothing named: "那要多久" or a matter with no item ("灾害后饮食")
             # words no item explains at all ("麻婆豆腐") are a matter outside the guide, too
             outcome = "decline" if not scored or self._is_a_matter(terms, scored, focus) else "none"
-            described = self._described(text, named, terms, total, focus, asked, scored) if outcome == "decline" else None
+            described = None
+            if outcome == "decline":
+                described = self._described(text, named, terms, total, focus, asked, scored)
             return described or Resolution(outcome, tuple(scored[:3]), tuple(terms), tuple(terms))
         best = scored[0]
         unexplained = tuple(t for t in terms if not self._explains(self._by_code(best.code), t))

@@ -9,6 +9,7 @@ fails — the issue's 90% is printed beside it as the target still to reach.
 """
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,7 @@ def test_holdout_questions_are_not_in_training_data_or_aliases(database_url: str
 
 def _bigrams(text: str) -> set:
     chars = [c for c in text if c.strip() and c not in "，。？！、,.?!"]
-    return {a + b for a, b in zip(chars, chars[1:])}
+    return {a + b for a, b in itertools.pairwise(chars)}
 
 
 def test_no_learnt_question_is_a_near_copy_of_a_held_out_one() -> None:

@@ -40,8 +40,8 @@ def test_questions_teach_how_residents_describe_a_matter() -> None:
     assert max(s, key=lambda c: s[c]) == "MZ2" and set(s) == {"MZ2", "GA9", NONE}
     features = model.features("我们两个都同意分开，要带啥", "MZ2")
     assert features["example_top"] == 1.0 and features["example_score"] > features["example_none"]
-    assert model.features("邻居家的狗晚上一直叫", "GA9")["example_none"] > model.features("邻居家的狗晚上一直叫", "GA9")[
-        "example_score"]
+    noise = model.features("邻居家的狗晚上一直叫", "GA9")
+    assert noise["example_none"] > noise["example_score"]
     assert model.features("我们两个都同意分开，要带啥", "GA9")["example_top"] == 0.0
     two = ExampleModel([], {"GA9": ["养犬登记", "狗证"], "MZ2": ["离婚登记"]})  # a binary SVM has one decision value
     assert max(two.scores("狗证怎么办").items(), key=lambda kv: kv[1])[0] == "GA9"
