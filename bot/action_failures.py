@@ -1,4 +1,4 @@
-"""A polite reply instead of silence when the action server cannot answer.
+"""A polite reply instead of silence when the action server cannot answer, or a whole turn fails.
 
 Rasa's processor catches an action that raised, logs it and carries on without the action's events
 (``MessageProcessor._run_action``): a resident whose question needs a custom action (almost every
@@ -6,7 +6,8 @@ answer of this assistant) would get nothing at all when every action server is d
 error, or times out. :func:`install` wraps ``RemoteAction.run`` — in every Rasa process this
 project starts (``bot.rasa_server``), both profiles — so such a failure becomes one bot message
 saying so, with the hotline. A 400 from the action server (``ActionExecutionRejection``, a form
-rejecting its slot) is Rasa's own control flow and passes through untouched.
+rejecting its slot) is Rasa's own control flow and passes through untouched. A turn that fails as a
+whole (PostgreSQL or Redis down) is told by the channels with :func:`turn_failed_text`.
 """
 from __future__ import annotations
 
@@ -24,6 +25,15 @@ def unavailable_text() -> str:
     from bot.config import get_settings
 
     return (f"抱歉，系统暂时出了点问题，这个问题我现在没法回答。请稍后再试，"
+            f"或拨打 {get_settings().hotline} 政务服务便民热线咨询。")
+
+
+def turn_failed_text() -> str:
+    """Said by the channels (bot.channels.handoff.deliver) when a whole turn failed, its database or
+    Redis down: the answer may or may not have gone out, so it does not claim either."""
+    from bot.config import get_settings
+
+    return (f"抱歉，系统暂时出了点问题，您刚才的消息可能没有处理完。请稍后再试，"
             f"或拨打 {get_settings().hotline} 政务服务便民热线咨询。")
 
 

@@ -39,7 +39,29 @@ def is_cancel(text: Optional[str]) -> bool:
 
 
 async def deliver(message: UserMessage, on_new_message: OnNewMessage) -> Any:
-    """Hand ``message`` to Rasa, after the desk has seen it when its conversation is with staff."""
+    """Hand ``message`` to Rasa, after the desk has seen it when its conversation is with staff.
+
+    A turn that fails (its database or Redis down) is told to the resident in their channel, then
+    re-raised for the channel to log: Rasa's REST and Socket.IO channels would otherwise stay silent."""
+    try:
+        return await _deliver(message, on_new_message)
+    except Exception:
+        await _tell_failed(message)
+        raise
+
+
+async def _tell_failed(message: UserMessage) -> None:
+    from bot.action_failures import turn_failed_text
+
+    if message.output_channel is None:
+        return
+    try:
+        await message.output_channel.send_text_message(message.sender_id, turn_failed_text())
+    except Exception:
+        logger.exception("could not tell the resident that their message failed")
+
+
+async def _deliver(message: UserMessage, on_new_message: OnNewMessage) -> Any:
     sender_id = message.sender_id or ""
     try:
         ticket = await asyncio.to_thread(tickets.open_live_ticket, sender_id)

@@ -83,8 +83,15 @@ class RedisTokenBucket:
     def _bucket_script(self) -> Any:
         if self._script is None:  # created on first use, inside the server's event loop
             import redis.asyncio as aioredis
+            from redis.asyncio.retry import Retry
+            from redis.backoff import NoBackoff
+            from redis.exceptions import ConnectionError as RedisConnectionError
 
-            self._script = aioredis.Redis.from_url(self.url).register_script(_BUCKET_SCRIPT)
+            # after a Redis restart the pooled connection is dead: retry once on a new one rather than
+            # fail the message's check (the script is loaded again by redis-py when Redis forgot it)
+            client = aioredis.Redis.from_url(self.url, retry=Retry(NoBackoff(), 1),
+                                             retry_on_error=[RedisConnectionError])
+            self._script = client.register_script(_BUCKET_SCRIPT)
         return self._script
 
     async def allow(self, key: str) -> bool:

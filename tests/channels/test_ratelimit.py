@@ -2,8 +2,8 @@
 Redis buckets on the real Redis at 127.0.0.1:6379, and the REST and Socket.IO channels.
 
 Tried: a flood from one sender, others at the same time, two replicas drawing on one Redis bucket,
-an empty sender, a 10,000-character sender, a sender in Chinese, the limiter's store down, and more
-senders than the memory remembers.
+an empty sender, a 10,000-character sender, a sender in Chinese, the limiter's store down, Redis
+restarted between two messages, and more senders than the memory remembers.
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from bot.channels.guard import TOO_FAST, SenderRateGuard
 from bot.channels.ratelimit import MemoryTokenBucket, RedisTokenBucket, make_rate_limiter
 from tests.support.channel_server import serve_channels
 from tests.support.database import fresh_database
+from tests.support.services import redis_stopped
 
 REDIS_TEST_URL = "redis://127.0.0.1:6379/0"
 
@@ -103,6 +104,21 @@ def test_redis_bucket_refills_on_redis_time(redis_prefix: str) -> None:
         await asyncio.sleep(0.05)  # five tokens' worth, capped at the burst of two
         return [*drained, await bucket.allow("k"), await bucket.allow("k")]
     assert asyncio.run(run()) == [True, True, True, True]
+
+
+def test_a_redis_restart_costs_no_message(redis_prefix: str) -> None:
+    """Redis restarted between two messages (SHUTDOWN NOSAVE: the pooled connection dead, the bucket
+    and the script cache gone): the next message reconnects and is counted in a new full bucket,
+    instead of failing (it would be let through uncounted, with an error in the log)."""
+    bucket = RedisTokenBucket(REDIS_TEST_URL, burst=1, per_minute=1, prefix=redis_prefix)
+
+    async def run() -> List[bool]:
+        first = await bucket.allow("sender")
+        with redis_stopped():
+            pass
+        return [first, await bucket.allow("sender"), await bucket.allow("sender")]
+
+    assert asyncio.run(run()) == [True, True, False]
 
 
 def test_redis_url_selects_redis_else_memory() -> None:

@@ -10,8 +10,9 @@ import logging
 import shutil
 import subprocess
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import List
+from typing import Iterator, List
 
 import redis
 
@@ -46,25 +47,36 @@ def _wait(probe: object, expected: bool, what: str, timeout: float = 60.0) -> No
         time.sleep(0.1)
 
 
-def restart_postgres() -> None:
-    """A fast shutdown (every connection cut, as a crash or a maintenance restart does), then start."""
+@contextmanager
+def postgres_stopped() -> Iterator[None]:
+    """PostgreSQL down for the block: a fast shutdown (every connection cut, as a crash or a
+    maintenance restart does), started again afterwards whatever happened."""
     try:
         subprocess.run([*_pg_cluster("stop"), "-m", "fast"], check=True, capture_output=True)
         _wait(postgres_answers, False, "PostgreSQL stopped")
+        yield
     finally:
         subprocess.run(_pg_cluster("start"), check=False, capture_output=True)
         _wait(postgres_answers, True, "PostgreSQL answers again")
-    logger.info("PostgreSQL restarted")
+        logger.info("PostgreSQL started again")
 
 
-def restart_redis() -> None:
-    """``SHUTDOWN NOSAVE`` (what it held is gone: it keeps nothing on disk), then the start command."""
+@contextmanager
+def redis_stopped() -> Iterator[None]:
+    """Redis down for the block: ``SHUTDOWN NOSAVE`` (all it held is gone, it keeps nothing on disk),
+    then the start command afterwards whatever happened."""
     cli = shutil.which("redis-cli") or "redis-cli"
     try:
         subprocess.run([cli, "-h", "127.0.0.1", "-p", "6379", "shutdown", "nosave"], check=False, capture_output=True)
         _wait(redis_answers, False, "Redis stopped")
+        yield
     finally:
         if not redis_answers():
             subprocess.run(REDIS_START, check=False, capture_output=True)
         _wait(redis_answers, True, "Redis answers again")
-    logger.info("Redis restarted")
+        logger.info("Redis started again")
+
+
+def restart_postgres() -> None:
+    with postgres_stopped():
+        pass
