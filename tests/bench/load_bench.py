@@ -26,6 +26,7 @@ import contextlib
 import io
 import logging
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -197,7 +198,9 @@ def bench(profiles: Sequence[Profile], levels: Sequence[int], seconds: float, th
     results: List[Level] = []
     hours = scratch / "desk-hours.yml"
     write_hours(hours, ALWAYS_OPEN)
-    with environment({"DESK_HOURS_FILE": str(hours)}):
+    # a token of hex digits: a urlsafe one starting with "-" is read by rasa run's argument parser as an option
+    # (bot/rasa_server.py passes "--auth-token", token as two arguments) and the replica exits at start
+    with environment({"DESK_HOURS_FILE": str(hours), "RASA_AUTH_TOKEN": secrets.token_hex(24)}):
         for profile in profiles:
             folder = scratch / profile.key
             folder.mkdir()

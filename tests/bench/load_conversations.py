@@ -111,6 +111,7 @@ def problem(step: Step, status: int, content: bytes) -> str:
         return ""  # a message for the desk: stored, no reply from the bot
     if not body:
         return "no reply"
-    if step.expect not in reply_text(body):
-        return f"reply without 「{step.expect}」"
+    said = reply_text(body)
+    if step.expect not in said:
+        return f"reply without 「{step.expect}」: {said[:60]!r}"
     return ""
