@@ -17,8 +17,9 @@ TOKEN_VARIABLE = "RASA_AUTH_TOKEN"
 
 
 def rasa_argv(args: List[str], token: str) -> List[str]:
-    """What Rasa's command line should see: ``rasa run <args> --auth-token <token>``."""
-    return ["rasa", "run", *args, "--auth-token", token]
+    """What Rasa's command line should see: ``rasa run <args> --auth-token=<token>``, joined, since a
+    token that starts with "-" (one in 64 of ``secrets.token_urlsafe``) would be read as an option."""
+    return ["rasa", "run", *args, f"--auth-token={token}"]
 
 
 def main(argv: Optional[List[str]] = None) -> int:

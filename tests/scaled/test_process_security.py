@@ -80,3 +80,17 @@ def test_rasa_and_the_action_server_listen_on_loopback_only(rasa_stack: Any) -> 
     for port in (rasa_stack.ports.rasa, rasa_stack.ports.actions):
         addresses = _listening(port)
         assert addresses and addresses <= loopback, (port, addresses)
+
+
+def test_a_token_that_starts_with_a_dash_reaches_rasa_whole() -> None:
+    """``secrets.token_urlsafe`` starts with "-" once in 64 tokens; given to Rasa's parser as a separate
+    argument it would be read as an option and Rasa would not start."""
+    from rasa.__main__ import create_argument_parser
+
+    from bot.rasa_server import main, rasa_argv
+
+    for token in ("-abc_DEF-123", "--x", "plain"):
+        parsed = create_argument_parser().parse_args(rasa_argv(["--port", "5005"], token)[1:])
+        assert parsed.auth_token == token and parsed.port == 5005
+    assert main(["--auth-token", "secret"]) == 2  # never on the command line
+    assert main(["--auth-token=secret"]) == 2
