@@ -19,13 +19,15 @@ whether the model's own first choice is the same item. Shared read-only by threa
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
 logger = logging.getLogger(__name__)
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built in: several times faster
 NONE = "none"  # the class of questions no item answers
 REGULARISATION = 1.0  # sklearn's C: 0.3 and 1 tried on the tuning set (1 finds more none questions)
 NAME_REPEAT = 2  # an item's names and aliases count as this many examples each
@@ -35,7 +37,7 @@ def load_labelled(paths: Iterable[Path]) -> List[Tuple[str, str]]:
     """``(text, code or "none")`` from question files (a list, or ``{questions: [...]}``)."""
     pairs: List[Tuple[str, str]] = []
     for path in paths:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or []
         rows = data.get("questions", []) if isinstance(data, dict) else data
         for row in rows or []:
             if not isinstance(row, dict) or not str(row.get("text") or "").strip():
@@ -107,13 +109,32 @@ def names_by_code(records: Iterable[object]) -> Dict[str, List[str]]:
     return {r.code: [*r.names, *r.keywords] for r in records}  # type: ignore[attr-defined]
 
 
+_built: Dict[Tuple[object, ...], ExampleModel] = {}  # the last model, by what it was fitted from
+_built_lock = threading.Lock()
+
+
 def build(records: Iterable[object], directory: Path,
-          normalize: Optional[object] = None) -> ExampleModel:
-    """The model of the registry's items from the question files in ``directory``."""
-    pairs = load_labelled(question_files(directory))
+          normalize: Optional[Callable[[str], str]] = None) -> ExampleModel:
+    """The model of the registry's items from the question files in ``directory``.
+
+    Fitting takes a second or two, and the resolver is rebuilt on every registry edit (a guide's
+    text, an opening hour …) inside a turn: the last model is kept while the question files and the
+    items' names and keywords are the same."""
+    names = names_by_code(records)
+    files = question_files(directory)
+    key = (tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files),
+           tuple(sorted((code, tuple(n)) for code, n in names.items())), normalize)
+    with _built_lock:
+        if key in _built:
+            return _built[key]
+    pairs = load_labelled(files)
     if normalize is not None:
-        pairs = [(normalize(t), c) for t, c in pairs]  # type: ignore[operator]
-    return ExampleModel(pairs, names_by_code(records))
+        pairs = [(normalize(t), c) for t, c in pairs]
+    model = ExampleModel(pairs, names)
+    with _built_lock:
+        _built.clear()
+        _built[key] = model
+    return model
 
 
 __all__ = ["NONE", "ExampleModel", "build", "load_labelled", "names_by_code", "question_files"]

@@ -110,3 +110,21 @@ def test_calibration_scores_each_learnt_question_with_a_model_that_did_not_learn
     with pytest.raises(ValueError):  # too few right and wrong best candidates to fit on: refused, not a fake fit
         calibrate(resolver, tuning[:2], 0.05, "tiny")
     assert set(names_by_code(records)) == {r.code for r in records}
+
+
+def test_the_model_is_kept_until_its_questions_or_the_item_names_change(tmp_path: Path) -> None:
+    """The resolver is rebuilt on every registry edit; refitting only when what the model learns from
+    changed keeps a guide edit from costing the next resident a second or two."""
+    from types import SimpleNamespace
+
+    records = [SimpleNamespace(code="MZ2", names=("离婚登记",), keywords=()),
+               SimpleNamespace(code="GA9", names=("养犬登记",), keywords=("狗证",))]
+    questions = tmp_path / "family.yml"
+    questions.write_text("- {text: 两口子要分开, expect: MZ2}\n", encoding="utf-8")
+    first = build(records, tmp_path)
+    assert build(records, tmp_path) is first
+    questions.write_text("- {text: 两口子要分开, expect: MZ2}\n- {text: 狗要上户口, expect: GA9}\n", encoding="utf-8")
+    second = build(records, tmp_path)
+    assert second is not first and second.questions == 2
+    renamed = [records[0], SimpleNamespace(code="GA9", names=("犬只登记",), keywords=())]
+    assert build(renamed, tmp_path) is not second
