@@ -61,8 +61,15 @@ def slot_set_this_turn(tracker: Tracker, slot: str) -> bool:
     now = [e for e in events[last_user + 1:] if e.get("event") == "slot" and e.get("name") == slot]
     if not now:
         return False
-    before = [e for e in events[:last_user] if e.get("event") == "slot" and e.get("name") == slot]
-    return (before[-1].get("value") if before else None) != now[-1].get("value")
+    return slot_before_this_turn(tracker, slot) != now[-1].get("value")
+
+
+def slot_before_this_turn(tracker: Tracker, slot: str) -> Any:
+    """The value ``slot`` had before the latest user message (what that message may have replaced)."""
+    events = list(tracker.events or [])
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
+    before = [e for e in events[:max(last_user, 0)] if e.get("event") == "slot" and e.get("name") == slot]
+    return before[-1].get("value") if before else None
 
 
 def trailing_fallbacks(tracker: Tracker) -> int:

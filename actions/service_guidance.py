@@ -25,7 +25,15 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import DISTRICTS_ANY, latest_text, payload, registry_verdict, settings, slot_set_this_turn
+from actions.common import (
+    DISTRICTS_ANY,
+    latest_text,
+    payload,
+    registry_verdict,
+    settings,
+    slot_before_this_turn,
+    slot_set_this_turn,
+)
 from actions.faq import faq_answer
 from actions.ratings import offer_rating
 from bot.places import normalize_district
@@ -66,6 +74,7 @@ class Turn:
     aspect: str
     district_changed: bool = False
     life_event: Optional[str] = None  # the 一件事 whose checklist was answered (actions/life_events.py)
+    previous_service: Optional[str] = None  # the item asked about before this message
 
     @classmethod
     def of(cls, tracker: Tracker, aspect: Optional[str] = None) -> Turn:
@@ -74,7 +83,8 @@ class Turn:
                    situation=tracker.get_slot("situation"), district=tracker.get_slot("district"),
                    aspect=aspect or tracker.get_slot("aspect") or "guide",
                    district_changed=slot_set_this_turn(tracker, "district"),
-                   life_event=tracker.get_slot("life_event"))
+                   life_event=tracker.get_slot("life_event"),
+                   previous_service=slot_before_this_turn(tracker, "service"))
 
 
 def service_reply(turn: Turn) -> Reply:
@@ -89,6 +99,9 @@ def service_reply(turn: Turn) -> Reply:
                             [c.get("code") or "" for c in candidates]) if outcome != "commit" else None)
     if outcome == "commit" and names:
         item = snapshot.items.get(names[0])
+        kept = _answers_previous_situation(snapshot, turn, candidates[0])
+        if kept is not None:
+            item, turn = kept, replace(turn, service_changed=False)
     elif step is not None:  # after a life event's checklist: the step the resident names, in its context
         item = step[0]
     elif turn.service and (outcome in ("none", "unavailable") or (outcome == "choose" and turn.service in names)):
@@ -117,6 +130,18 @@ def service_reply(turn: Turn) -> Reply:
     reply = _answer(snapshot, item, turn)
     reply.events = events + reply.events
     return reply
+
+
+def _answers_previous_situation(snapshot: Snapshot, turn: Turn, committed: Dict[str, Any]) -> Optional[ItemView]:
+    """"我是租房的" after 住房公积金提取 asked which situation applies is that answer, although 租房 also
+    names 公租房申请: an item the message does not name as written does not replace the item whose
+    situation it answers."""
+    previous = snapshot.items.get(turn.previous_service) if turn.previous_service else None
+    if previous is None or previous.name == committed.get("name") or not previous.situations:
+        return None
+    if float(committed.get("naming") or 0.0) >= 0.9 or match_situation(previous, turn.text) is None:
+        return None
+    return previous
 
 
 def _answer(snapshot: Snapshot, item: ItemView, turn: Turn) -> Reply:

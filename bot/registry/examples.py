@@ -100,8 +100,14 @@ class ExampleModel:
         ``example_top``: 1 when the model's own first choice is the same item."""
         s = self.scores(text)
         top = max(s.items(), key=lambda kv: kv[1])[0] if s else ""
-        return {"example_score": s.get(best, -1.0), "example_none": s.get(NONE, -1.0),
+        return {"example_score": _bounded(s.get(best, -1.0)), "example_none": _bounded(s.get(NONE, -1.0)),
                 "example_top": 1.0 if top == best else 0.0}
+
+
+def _bounded(value: float) -> float:
+    """A message like no question at all scores far below -1 for every class; the calibration is a
+    straight line fitted on questions, so it sees such values as -1.5 at most (and +1.5 at least)."""
+    return max(-1.5, min(1.5, value))
 
 
 def names_by_code(records: Iterable[object]) -> Dict[str, List[str]]:

@@ -68,6 +68,7 @@ SINGLE_CHAR_WEIGHT = 0.5  # single characters (查, 补, 换) count for half
 CONTEXT_WEIGHT = 0.4  # words outside the clause that asks ("护照办好了，签证在哪办") count less
 UNKNOWN_WEIGHT = 0.5  # words no item and no kind of handling uses ("老娘", "听说") count for a third
 VARIANT_PENALTY = 0.2  # the question asks for a kind of handling (补领, 注销 …) the item does not do
+TIE = 0.05  # naming this close and cover as high: the question does not tell two items apart
 EXAMPLE_WEIGHT = 0.2  # the order of candidates adds this × the labelled questions' score (0.05–1 tried on the
 #                       tuning questions, out of fold: 0.2–0.5 rank the labelled item first most often)
 
@@ -396,8 +397,8 @@ class Resolver:
             return None
         p = self.examples.scores(text)
         items = sorted(((v, c) for c, v in p.items() if c in self.records), reverse=True)
-        if not items or items[0][0] <= p.get(NONE, 0.0):
-            return None  # the questions point to none, not to an item
+        if not items or items[0][0] <= max(p.get(NONE, 0.0), 0.0):
+            return None  # the questions point to none, or to nothing ("阿巴阿巴" is like no question at all)
         guess = self._candidate(self._by_code(items[0][1]), named, terms, total, focus, asked)
         ranked = [guess, *[c for c in scored if c.code != guess.code]]
         features = self.features(ranked, terms, focus, text, asked)
@@ -406,7 +407,7 @@ class Resolver:
         if features["variant_mismatch"]:
             return Resolution("decline", tuple(ranked[:3]), tuple(terms), unexplained, confidence=confidence,
                               features=features)
-        if self.calibration is not None and confidence >= self.calibration.commit_at:
+        if self.calibration is not None and confidence >= self.calibration.commit_at and not features["indistinct"]:
             return Resolution("commit", tuple(ranked[:3]), tuple(terms), unexplained, confidence=confidence,
                               features=features)
         if confidence >= CHOOSE_P:
@@ -419,9 +420,11 @@ class Resolver:
                           features=features)
 
     def _commits(self, scored: Sequence[Candidate], features: Dict[str, float], confidence: float) -> bool:
-        """Answer the best item: confident enough, and it does the kind of handling asked (an item
-        that issues 老年优待证 does not answer "优待证丢了怎么补")."""
-        if features["variant_mismatch"]:
+        """Answer the best item: confident enough, it does the kind of handling asked (an item
+        that issues 老年优待证 does not answer "优待证丢了怎么补"), and the question's own words tell
+        it from the runner-up ("驾照怎么办" names 期满换证 and 遗失补证 alike: how residents usually
+        ask is no reason to pick one for them)."""
+        if features["variant_mismatch"] or features.get("indistinct"):
             return False
         if self.calibration is not None:
             return confidence >= self.calibration.commit_at
@@ -454,6 +457,7 @@ class Resolver:
             "doc_sim": best_sim,
             "doc_margin": best_sim - other_sim,
             "variant_mismatch": 1.0 if asked - self._covers[best.code] else 0.0,
+            "indistinct": 1.0 if len(scored) > 1 and _indistinct(best, scored[1]) else 0.0,
         }
 
     def _beyond(self, profile: _Profile, terms: Sequence[str]) -> List[str]:
@@ -499,6 +503,11 @@ class Resolver:
         if named and len({r.agency for r in named}) == 1:
             return named[0].agency, named[0].consult_phone
         return "", ""
+
+
+def _indistinct(best: Candidate, runner_up: Candidate) -> bool:
+    """The runner-up is named as clearly and explains as much: nothing in the question tells them apart."""
+    return runner_up.cover >= best.cover - 1e-9 and runner_up.naming >= best.naming - TIE
 
 
 def _with_fuzzy(candidate: Candidate, fuzzy: Optional[Tuple[float, str]]) -> Candidate:

@@ -3,7 +3,7 @@
 The resolver over the real test database (seed imported) is the one the NLU component uses, and
 each question is normalised as the NLU pipeline does first. The figures are printed in every run.
 ``WRONG_MAX`` is the issue's target; ``FOUND_MIN`` is a floor under today's measured figure
-(68.7% on 2026-11-27, with the calibration fitted on dev.yml and data/registry/questions only; a
+(78.0% on 2026-11-27, with the calibration fitted on dev.yml and data/registry/questions only; a
 few questions of slack for registry edits, whose guide text the resolver reads) so a regression
 fails — the issue's 90% is printed beside it as the target still to reach.
 """
@@ -21,7 +21,7 @@ from bot.registry.live import build_resolver, load_records
 HOTLINE = Path(__file__).resolve().parent / "hotline"
 ROOT = HOTLINE.parents[2]
 WRONG_MAX = 0.05
-FOUND_MIN = 0.65
+FOUND_MIN = 0.74
 FOUND_TARGET = 0.90
 
 
