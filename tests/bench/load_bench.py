@@ -32,7 +32,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Dict, Iterator, List, Optional, Sequence
+from typing import Any, Callable, ContextManager, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import requests
 
@@ -195,32 +195,43 @@ def run_level(url: str, title: str, users: int, seconds: float, think: str, scra
 
 def bench(profiles: Sequence[Profile], levels: Sequence[int], seconds: float, think: str,
           scratch: Path) -> List[Level]:
+    """Every profile's stack started and warmed one after the other (starts are not contended), then kept up
+    while the levels are run, the profiles taking turns within each level in alternating order (ABBA), so a
+    change in the machine's background load hits each profile alike."""
     results: List[Level] = []
     hours = scratch / "desk-hours.yml"
     write_hours(hours, ALWAYS_OPEN)
     # a token of hex digits: a urlsafe one starting with "-" is read by rasa run's argument parser as an option
     # (bot/rasa_server.py passes "--auth-token", token as two arguments) and the replica exits at start
-    with environment({"DESK_HOURS_FILE": str(hours), "RASA_AUTH_TOKEN": secrets.token_hex(24)}):
+    with environment({"DESK_HOURS_FILE": str(hours), "RASA_AUTH_TOKEN": secrets.token_hex(24)}), \
+            contextlib.ExitStack() as stacks:
+        running: List[Tuple[Profile, Running, Path]] = []
         for profile in profiles:
             folder = scratch / profile.key
             folder.mkdir()
             print(f"{profile.title}：启动中……", flush=True)
-            with profile.start(folder) as stack:
-                misses = warm_up(stack.url, rounds=max(2, profile.replicas))
-                for miss in misses:
-                    print(f"  警告：没有答对 {miss}", flush=True)
-                if any(": HTTP " in miss for miss in misses):
-                    raise RuntimeError(f"{profile.title} 没有正常应答（进程退出：{', '.join(stack.down()) or '无'}），"
+            stack = stacks.enter_context(profile.start(folder))
+            misses = warm_up(stack.url, rounds=max(2, profile.replicas))
+            for miss in misses:
+                print(f"  警告：没有答对 {miss}", flush=True)
+            if any(": HTTP " in miss for miss in misses):
+                raise RuntimeError(f"{profile.title} 没有正常应答（进程退出：{', '.join(stack.down()) or '无'}），"
+                                   f"日志：{folder}")
+            running.append((profile, stack, folder))
+        for n, users in enumerate(levels):
+            for profile, stack, folder in (running if n % 2 == 0 else running[::-1]):
+                print(f"{profile.title}：{users} 位居民，{seconds:.0f} 秒……", flush=True)
+                load = os.getloadavg()[0]
+                level = run_level(stack.url, profile.title, users, seconds, think, folder)
+                level.load = (load, os.getloadavg()[0])
+                results.append(level)
+                down = stack.down()
+                if down:  # the figures of a stack that lost a process are not its capacity
+                    raise RuntimeError(f"{profile.title} 在 {users} 位居民时有进程退出：{', '.join(down)}，"
                                        f"日志：{folder}")
-                for users in levels:
-                    print(f"  {users} 位居民，{seconds:.0f} 秒……", flush=True)
-                    results.append(run_level(stack.url, profile.title, users, seconds, think, folder))
-                    down = stack.down()
-                    if down:  # the figures of a stack that lost a process are not its capacity
-                        raise RuntimeError(f"{profile.title} 在 {users} 位居民时有进程退出：{', '.join(down)}，"
-                                           f"日志：{folder}")
-                    time.sleep(5)  # the last conversations' turns are answered before the next level
-    return results
+                time.sleep(5)  # the last conversations' turns are answered before the next run
+    order = {profile.title: n for n, profile in enumerate(profiles)}
+    return sorted(results, key=lambda level: (order[level.profile], level.users))
 
 
 def main(argv: Optional[List[str]] = None) -> int:

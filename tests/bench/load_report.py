@@ -38,6 +38,7 @@ class Level:
     steps: List[Row] = field(default_factory=list)
     total: Optional[Row] = None
     errors: List[Tuple[str, int]] = field(default_factory=list)  # (step: error, occurrences), most first
+    load: Tuple[float, float] = (math.nan, math.nan)  # the machine's 1-minute load average at start and end
 
 
 def _number(value: str) -> float:
@@ -109,6 +110,9 @@ def print_report(levels: Sequence[Level], seconds: float, think: str, scaled_tit
           "失败 = 出错、超时，或回复里没有表明听懂的内容\n")
     for line in table(levels):
         print(line)
+    print("\n机器的 1 分钟平均负载（运行开始 → 结束；负载生成器和其他进程也在同一台机器上）：")
+    for level in levels:
+        print(f"  {level.profile}，{level.users} 位居民：{level.load[0]:.1f} → {level.load[1]:.1f}")
     lines = ratios(levels, scaled_title, one_title)
     if lines:
         print(f"\n{scaled_title} ÷ {one_title}：")

@@ -37,7 +37,8 @@ def test_a_reply_with_the_expected_words_in_its_text_or_buttons_is_served() -> N
     (Step("s", "要带什么", "材料"), 200, b"<html>", "reply is not JSON"),
     (Step("s", "要带什么", "材料"), 200, b"[]", "no reply"),
     (Step("s", "你好", ""), 200, b"[]", "no reply"),
-    (Step("s", "要带什么", "收费标准"), 200, ANSWER, "reply without 「收费标准」: '【居民身份证换领】所需材料：\\n在哪里办'"),
+    (Step("s", "要带什么", "收费标准"), 200, ANSWER,
+     "reply without 「收费标准」: '【居民身份证换领】所需材料：\\n在哪里办'"),
     (Step("s", "能加急吗", None), 429, b"[]", "HTTP 429"),
 ])
 def test_a_reply_that_does_not_show_understanding_is_a_failure(step: Step, status: int, body: bytes,
