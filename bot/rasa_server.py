@@ -36,6 +36,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     from bot.action_failures import install as reply_when_actions_fail
 
     reply_when_actions_fail()  # a polite reply, not silence, when no action server answers
+    from bot.registry.live import warm_in_background
+
+    warm_in_background()  # the NLU's registry resolver, built before the first resident needs it
     sys.argv = rasa_argv(args, token)  # parsed in this process only; /proc/PID/cmdline is unchanged
     rasa_main()
     return 0

@@ -114,3 +114,19 @@ class LiveRegistry:
 # the live registry of the configured database (created on first use, never at import)
 live_registry = PerDatabase(lambda url: LiveRegistry(fingerprint=lambda: _fingerprint(url),
                                                      load=lambda: load_snapshot(url)))
+
+
+def warm_in_background() -> threading.Thread:
+    """Build the live registry's resolver in a thread as a serving process starts, so the first
+    resident's turn does not: jieba's dictionary, the indexes and the labelled questions' model take
+    seconds on a busy machine, and Rasa runs the NLU on its event loop (a WeChat turn has 5 s)."""
+
+    def warm() -> None:
+        try:
+            live_registry().resolver()
+        except Exception as exc:  # the first turn builds it instead, and reports what is wrong
+            logger.warning("the registry resolver was not prepared at start: %s", exc)
+
+    thread = threading.Thread(target=warm, name="registry-warm-up", daemon=True)
+    thread.start()
+    return thread

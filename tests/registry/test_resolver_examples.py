@@ -128,3 +128,13 @@ def test_the_model_is_kept_until_its_questions_or_the_item_names_change(tmp_path
     assert second is not first and second.questions == 2
     renamed = [records[0], SimpleNamespace(code="GA9", names=("犬只登记",), keywords=())]
     assert build(renamed, tmp_path) is not second
+
+
+def test_a_serving_process_prepares_the_resolver_before_the_first_turn(database_url: str) -> None:
+    """bot.rasa_server starts this thread: the first resident's turn finds the resolver built."""
+    from bot.registry.live import live_registry, warm_in_background
+
+    warm_in_background().join(timeout=120)
+    live = live_registry()
+    assert live._resolver is not None and live._resolver[0] is live.snapshot()
+    assert live.resolver() is live._resolver[1]  # the turn reuses it, no second build
