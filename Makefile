@@ -142,7 +142,7 @@ bench-swap: model haproxy services
 
 # Residents' conversations at 20/50/100 at once (locust, its own process) against make run-scaled and against one
 # replica: per-step p50/p95/p99, req/s, failures, ratios (a report, never a test; BENCH_LOAD_SECONDS per level).
-bench-load: model haproxy
+bench-load: model haproxy services
 	$(PY) -m tests.bench.load_bench
 
 clean:
