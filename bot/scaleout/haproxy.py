@@ -8,9 +8,13 @@
 - rasa-api (loopback): Rasa's HTTP API across the replicas, for the desk (token-protected).
 - actions (loopback): the action servers, for every Rasa replica.
 
-Health checks take a dead process out of rotation within a few seconds, and a request that could
-not even connect (a process that has just died) goes to another (``retry-on conn-failure``). A
-request already sent is never retried: a turn or an action (filing a work order) must not run twice.
+Health checks take a dead process out of rotation within a few seconds (a refused connection fails
+a check at once; three in a row), and a request that could not even connect (a process that has just
+died) goes to another meanwhile (``retry-on conn-failure``). A replica that is only busy — its first
+turns, or saturated: Rasa answers the check on the same event loop as the turns — has 10 s to answer
+a check, so it is not taken out while it is working (with one replica that would answer everyone
+503; make bench-load saw it with 2 s). A request already sent is never retried: a turn or an action
+(filing a work order) must not run twice.
 
 The runtime API (``admin_socket``, mode 0600) lets the profile take one Rasa replica out of rotation
 while it loads a new model (bot.models.haproxy_api).
@@ -34,7 +38,7 @@ class Backends:
 
 
 def _servers(prefix: str, ports: List[int], extra: str = "") -> str:
-    return "\n".join(f"    server {prefix}{n} 127.0.0.1:{port} check inter 2s fall 2 rise 1{extra.format(n=n)}"
+    return "\n".join(f"    server {prefix}{n} 127.0.0.1:{port} check inter 2s fall 3 rise 1{extra.format(n=n)}"
                      for n, port in enumerate(ports, 1))
 
 
@@ -58,6 +62,7 @@ defaults
     timeout server 120s
     timeout tunnel 1h
     timeout http-request 15s
+    timeout check 10s
 
 frontend public
     bind {backends.public_bind}:{backends.public_port}
