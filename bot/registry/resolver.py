@@ -426,6 +426,10 @@ class Resolver:
         ask is no reason to pick one for them)."""
         if features["variant_mismatch"] or features.get("indistinct"):
             return False
+        if features["naming"] >= 1.0 and features["cover"] >= 1.0 and features["margin"] >= COMMIT_MARGIN:
+            # the item's name or alias as written and nothing else ("居住证去哪里办"): what other residents
+            # asked about its neighbours cannot outweigh a question that says which matter it is
+            return True
         if self.calibration is not None:
             return confidence >= self.calibration.commit_at
         runner_up = scored[1].score if len(scored) > 1 else 0.0
