@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from bot.models import store
 from tests.models.conftest import Lifecycle, copy_version, wait_trained
 from tests.support.browser import NewPage, csp_violations, login
-from tests.support.desk import new_staff
+from tests.support.desk import new_staff, wait_for
 
 TIMEOUT = 15_000
 
@@ -49,7 +49,9 @@ def test_the_model_page(stack: Any, lifecycle: Lifecycle, bad: Lifecycle, first:
     expect(thanks.locator("td").nth(2)).not_to_have_text("—")  # the active version's F1 beside it
     assert page.locator("#intent-rows tr").count() >= len(trained["intent_f1"]) > 10
     expect(page.locator("#matrix")).to_be_visible()
-    page.wait_for_function("document.getElementById('matrix').naturalWidth > 100", timeout=TIMEOUT)
+    # the image loaded (polled from here: the page's CSP forbids the eval wait_for_function's predicate needs)
+    wait_for(lambda: page.locator("#matrix").evaluate("image => image.naturalWidth") > 100, TIMEOUT / 1000,
+             "the confusion matrix image loaded", interval=0.2)
 
     page.locator("#force").click()
     expect(page.locator("#status")).to_have_text("强制启用必须填写理由")
