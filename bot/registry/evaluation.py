@@ -141,7 +141,7 @@ def _rows(resolver: Resolver, questions: Sequence[Question],
     rows = []
     for q in questions:
         resolution, features = _features(resolver, normalize(q.text))
-        if features is None or features.get("variant_mismatch") or features.get("indistinct"):
+        if features is None or any(features.get(k) for k in ("variant_mismatch", "indistinct", "unrecognised")):
             continue  # never committed: the calibration does not decide these
         best = resolution.candidates[0].code if resolution.candidates else None
         rows.append((features, q.expect is not None and best == q.expect))

@@ -68,9 +68,14 @@ SINGLE_CHAR_WEIGHT = 0.5  # single characters (查, 补, 换) count for half
 CONTEXT_WEIGHT = 0.4  # words outside the clause that asks ("护照办好了，签证在哪办") count less
 UNKNOWN_WEIGHT = 0.5  # words no item and no kind of handling uses ("老娘", "听说") count for a third
 VARIANT_PENALTY = 0.2  # the question asks for a kind of handling (补领, 注销 …) the item does not do
-TIE = 0.05  # naming this close and cover as high: the question does not tell two items apart
-EXAMPLE_WEIGHT = 0.2  # the order of candidates adds this × the labelled questions' score (0.05–1 tried on the
-#                       tuning questions, out of fold: 0.2–0.5 rank the labelled item first most often)
+TIE = 0.05  # naming this close and cover as high: the question does not tell two items apart ...
+EXAMPLE_TIE = 0.6  # ... unless the labelled questions' scores of the two are this far apart (0.3–1 and no
+#                    such exception tried on the tuning questions, out of fold: 0.3–0.6 found the most)
+WEAKLY_NAMED = 0.5  # naming below this (a word of a name, no name said), residents' questions scoring the
+MOSTLY = 0.5  # item 0 or less, and its whole guide leaving this share of the asking words unexplained:
+#               nothing says it is this item (not committed, not offered)
+EXAMPLE_WEIGHT = 0.8  # the order of candidates adds this × the labelled questions' score (0.2–1 tried on the
+#                       tuning questions, out of fold, with 3,800 of them: 0.8–1 found the most at the same wrong)
 
 @dataclass(frozen=True)
 class ItemRecord:
@@ -373,7 +378,8 @@ class Resolver:
         if self._commits(scored, features, confidence):
             return Resolution("commit", (best, *scored[1:3]), tuple(terms), unexplained, confidence=confidence,
                               features=features)
-        offered = confidence >= CHOOSE_P and best.naming > 0  # an item the question never names is no offer
+        # an item the question never names, or does not resemble at all, is no offer
+        offered = confidence >= CHOOSE_P and best.naming > 0 and not features["unrecognised"]
         if features["variant_mismatch"]:
             # the best does not do the kind of handling asked ("优待证丢了怎么补"): its guide is not
             # offered as if it were the answer; neighbours that do it still are
@@ -424,7 +430,7 @@ class Resolver:
         that issues 老年优待证 does not answer "优待证丢了怎么补"), and the question's own words tell
         it from the runner-up ("驾照怎么办" names 期满换证 and 遗失补证 alike: how residents usually
         ask is no reason to pick one for them)."""
-        if features["variant_mismatch"] or features.get("indistinct"):
+        if features["variant_mismatch"] or features.get("indistinct") or features.get("unrecognised"):
             return False
         if features["naming"] >= 1.0 and features["cover"] >= 1.0 and features["margin"] >= COMMIT_MARGIN:
             # the item's name or alias as written and nothing else ("居住证去哪里办"): what other residents
@@ -461,8 +467,24 @@ class Resolver:
             "doc_sim": best_sim,
             "doc_margin": best_sim - other_sim,
             "variant_mismatch": 1.0 if asked - self._covers[best.code] else 0.0,
-            "indistinct": 1.0 if len(scored) > 1 and _indistinct(best, scored[1]) else 0.0,
+            "indistinct": 1.0 if len(scored) > 1 and self._indistinct(text, best, scored[1]) else 0.0,
+            # nothing says it is this item: a name's word or two at most, nothing residents asked looks
+            # like it, and not even its guide explains most of the asking words ("租赁车驾驶人备案在哪里办"
+            # shares only 备案 with 医保异地就医备案)
+            "unrecognised": 1.0 if (best.naming < WEAKLY_NAMED and learnt.get("example_score", 1.0) <= 0.0
+                                    and sum(self.weight(t) for t in beyond) / focus_weight >= MOSTLY) else 0.0,
         }
+
+    def _indistinct(self, text: str, best: Candidate, runner_up: Candidate) -> bool:
+        """The question's words name both alike (``_indistinct``), and residents' labelled questions
+        do not tell them apart either: "驾照怎么办" is a tie; "居住证快满一年了，要去续吗" names
+        居住证 items alike, but residents who ask about 续 ask about the yearly 签注."""
+        if not _indistinct(best, runner_up):
+            return False
+        if self.examples is None:
+            return True
+        learnt = self.examples.scores(text)
+        return learnt.get(best.code, 0.0) - learnt.get(runner_up.code, 0.0) < EXAMPLE_TIE
 
     def _beyond(self, profile: _Profile, terms: Sequence[str]) -> List[str]:
         """The words an item's whole guide does not explain (names, keywords, then guide text)."""
@@ -510,7 +532,11 @@ class Resolver:
 
 
 def _indistinct(best: Candidate, runner_up: Candidate) -> bool:
-    """The runner-up is named as clearly and explains as much: nothing in the question tells them apart."""
+    """The runner-up is named as clearly and explains as much: nothing in the question tells them apart.
+    A matter described without any name ("两个人都同意离") is not a tie of names: residents' labelled
+    questions pick its item, and the calibrated confidence decides."""
+    if best.naming <= 0.0:
+        return False
     return runner_up.cover >= best.cover - 1e-9 and runner_up.naming >= best.naming - TIE
 
 

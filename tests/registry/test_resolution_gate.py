@@ -2,10 +2,9 @@
 
 The resolver over the real test database (seed imported) is the one the NLU component uses, and
 each question is normalised as the NLU pipeline does first. The figures are printed in every run.
-``WRONG_MAX`` is the issue's target; ``FOUND_MIN`` is a floor under today's measured figure
-(78.0% on 2026-11-27, with the calibration fitted on dev.yml and data/registry/questions only; a
-few questions of slack for registry edits, whose guide text the resolver reads) so a regression
-fails — the issue's 90% is printed beside it as the target still to reach.
+Both gates are the issue's: wrong-item answers ≤ 5% of all questions, covered questions found ≥ 90%
+(91.3% measured on 2026-11-28, with the calibration fitted on dev.yml and data/registry/questions
+only — two questions above the line).
 """
 from __future__ import annotations
 
@@ -21,8 +20,7 @@ from bot.registry.live import build_resolver, load_records
 HOTLINE = Path(__file__).resolve().parent / "hotline"
 ROOT = HOTLINE.parents[2]
 WRONG_MAX = 0.05
-FOUND_MIN = 0.74
-FOUND_TARGET = 0.90
+FOUND_MIN = 0.90
 
 
 @pytest.fixture(scope="module")
@@ -75,15 +73,14 @@ def test_wrong_item_answers_stay_under_five_percent(holdout_report: Report, caps
     r = holdout_report
     with capsys.disabled():  # the measured numbers belong in every CI log, pass or fail
         print(f"\nhotline holdout: {r.total} questions, wrong {r.wrong} ({r.wrong_rate:.1%}, gate ≤ {WRONG_MAX:.0%}); "
-              f"covered {r.covered}, found {r.right} ({r.found_rate:.1%}, floor {FOUND_MIN:.0%}, "
-              f"target {FOUND_TARGET:.0%}); offered as buttons {r.offered}/{r.chose}; declined {r.declined}")
+              f"covered {r.covered}, found {r.right} ({r.found_rate:.1%}, gate ≥ {FOUND_MIN:.0%}); offered as buttons {r.offered}/{r.chose}; declined {r.declined}")
     wrong = [f for f in r.failures if f["got"]]
     assert r.wrong_rate <= WRONG_MAX, yaml.safe_dump(wrong, allow_unicode=True)
 
 
 def test_covered_questions_are_found(holdout_report: Report) -> None:
     assert holdout_report.found_rate >= FOUND_MIN, (
-        f"found {holdout_report.found_rate:.1%} < floor {FOUND_MIN:.0%}")
+        f"found {holdout_report.found_rate:.1%} < gate {FOUND_MIN:.0%}")
 
 
 @pytest.mark.parametrize("text,code", [

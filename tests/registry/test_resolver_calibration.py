@@ -77,3 +77,28 @@ def test_the_shipped_calibration_matches_the_resolver_features() -> None:
     assert loaded is not None and loaded.fitted_on.startswith("dev.yml + questions/"), (
         "fitted on the tuning set and the labelled questions, never the gate set")
     assert "holdout" not in loaded.fitted_on
+
+
+def test_each_weight_keeps_its_sign_and_is_sklearns_fit_when_no_sign_binds() -> None:
+    """The weights are a logistic regression's (sklearn's objective at the same C) with each feature
+    kept to the direction ``SIGNS`` gives it: a feature that would take a weight of the wrong sign
+    (here ``naming``, made to run against the outcome, as correlated features do) gets none."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from bot.registry.calibration import REGULARISATION, SIGNS, _signed_logistic
+
+    rows = _rows(300, seed=11)
+    x = np.array([[r[0][name] for name in FEATURES] for r in rows])
+    y = np.array([1.0 if r[1] else 0.0 for r in rows])
+    for j, name in enumerate(FEATURES):  # every feature turned to its own direction: no sign binds
+        if np.corrcoef(x[:, j], y)[0, 1] * SIGNS[name] < 0:
+            x[:, j] = 1.0 - x[:, j]
+    coef, intercept = _signed_logistic(x, y)
+    reference = LogisticRegression(C=REGULARISATION, max_iter=5000).fit(x, y)
+    assert np.allclose(coef, reference.coef_[0], atol=2e-3) and abs(intercept - reference.intercept_[0]) < 2e-3
+    x[:, FEATURES.index("naming")] = 1.0 - x[:, FEATURES.index("naming")]  # now it runs against the outcome
+    coef, _ = _signed_logistic(x, y)
+    assert LogisticRegression(C=REGULARISATION, max_iter=5000).fit(x, y).coef_[0][FEATURES.index("naming")] < 0
+    assert coef[FEATURES.index("naming")] == 0.0
+    assert all(c * SIGNS[name] >= 0 for c, name in zip(coef, FEATURES, strict=True))

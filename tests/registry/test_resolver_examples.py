@@ -3,7 +3,9 @@
 Tried: both file shapes (a list, ``{questions: [...]}``), rows with no text or no label, labels
 naming items the registry no longer has, a registry with one item only, empty / punctuation-only /
 huge / Latin questions; a matter described without naming the item (answered or offered with the
-model, declined without it); the calibration's out-of-fold fit leaving the resolver's own model in place.
+model, declined without it, never held back as a "tie" of names it does not say); the nearest
+labelled question of the item and of none; the same files giving the same scores on every fit;
+the calibration's out-of-fold fit leaving the resolver's own model in place.
 """
 from __future__ import annotations
 
@@ -47,6 +49,30 @@ def test_questions_teach_how_residents_describe_a_matter() -> None:
     assert max(two.scores("狗证怎么办").items(), key=lambda kv: kv[1])[0] == "GA9"
 
 
+def test_the_nearest_labelled_question_tells_a_near_copy_of_a_none_question() -> None:
+    """"公积金贷款利率多少" says the loan item's words only; the closest question residents asked is one
+    its guide does not answer (labelled none), so ``nearest_margin`` is negative, while a question
+    about what the guide says is closest to the item's own questions."""
+    model = ExampleModel([("公积金贷款要带什么材料", "GJJ2"), ("用公积金贷款买房去哪里申请", "GJJ2"),
+                          ("公积金贷款现在的利率是多少", NONE), ("公积金贷款的月供能提前还吗", NONE),
+                          ("家里的狗想上个户", "GA9")], {"GJJ2": ["住房公积金贷款"], "GA9": ["养犬登记"]})
+    rate = model.features("请问公积金贷款利率是多少", "GJJ2")
+    asked = model.features("公积金贷款需要带哪些材料", "GJJ2")
+    assert rate["nearest_margin"] < 0 < asked["nearest_margin"], (rate, asked)
+    assert -1.0 <= rate["nearest_margin"] <= 1.0 and -1.5 <= asked["example_margin"] <= 1.5
+    assert asked["example_margin"] > rate["example_margin"]
+    near = model.nearest("公积金贷款需要带哪些材料")
+    assert set(near) == {"GJJ2", NONE, "GA9"} and all(0.0 <= v <= 1.0 + 1e-9 for v in near.values())
+    # the solver shuffles: a fixed seed gives the same scores for the same files, fit after fit
+    again = ExampleModel([("公积金贷款要带什么材料", "GJJ2"), ("用公积金贷款买房去哪里申请", "GJJ2"),
+                          ("公积金贷款现在的利率是多少", NONE), ("公积金贷款的月供能提前还吗", NONE),
+                          ("家里的狗想上个户", "GA9")], {"GJJ2": ["住房公积金贷款"], "GA9": ["养犬登记"]})
+    assert again.scores("请问公积金贷款利率是多少") == model.scores("请问公积金贷款利率是多少")
+    # no labelled question yet (names only): no nearest question, and the margin is 0
+    bare = ExampleModel([], NAMES)
+    assert bare.nearest("狗证怎么办") == {} and bare.features("狗证怎么办", "GA9")["nearest_margin"] == 0.0
+
+
 def test_odd_questions_and_a_one_item_registry() -> None:
     model = ExampleModel([], NAMES)
     for text in ("", "？？？", "hello 123", "狗证" * 5000):
@@ -73,6 +99,8 @@ def test_a_described_matter_needs_the_questions(database_url: str, tmp_path: Pat
     assert resolution.candidates[0].code == "JZ-MZ-0002", resolution.as_dict()
     assert resolution.features is not None and resolution.features["example_top"] == 1.0
     assert resolution.confidence == pytest.approx(learnt.calibration.probability(resolution.features))
+    # no item is named, so no two items are named alike: the tie rule is not what holds it back
+    assert resolution.features["indistinct"] == 0.0
     assert without.resolve(text).features is None
 
 
