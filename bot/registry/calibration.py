@@ -34,7 +34,10 @@ import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Sequence, Tuple
+
+if TYPE_CHECKING:
+    import numpy as np
 
 logger = logging.getLogger(__name__)
 
@@ -118,19 +121,19 @@ def fit(rows: Sequence[Tuple[Dict[str, float], bool]], target_wrong: float, fitt
     return calibration, {"commit_at": threshold, "found": found, "wrong": wrong}
 
 
-def _signed_logistic(x: "np.ndarray", y: "np.ndarray") -> Tuple["np.ndarray", float]:
+def _signed_logistic(x: np.ndarray, y: np.ndarray) -> Tuple[np.ndarray, float]:
     """L2-regularised logistic regression (sklearn's objective at ``C``) whose weights keep the
     sign ``SIGNS`` gives each feature. Unconstrained, correlated features trade weights: the fit
     gave the item's own score a negative weight and leaned on its lead over the others, so a
     question every class scores low ("租赁车驾驶人备案在哪里办", like nothing residents asked) came
     out confident. With the signs, more naming, cover or agreement never lowers the confidence."""
     import numpy as np
-    from scipy.optimize import minimize
-    from scipy.special import expit
+    from scipy.optimize import minimize  # type: ignore[import-untyped]
+    from scipy.special import expit  # type: ignore[import-untyped]
 
     d = x.shape[1]
 
-    def objective(theta: "np.ndarray") -> Tuple[float, "np.ndarray"]:
+    def objective(theta: np.ndarray) -> Tuple[float, np.ndarray]:
         w, b = theta[:d], theta[d]
         z = x @ w + b
         p = expit(z)

@@ -34,7 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     hotline = get_settings().registry_dir.parent.parent / "tests" / "registry" / "hotline"
     cal = commands.add_parser("calibrate", help="在调参问题集上拟合“答对概率”（不用留出集）")
     cal.add_argument("--set", type=Path, default=hotline / "dev.yml")
-    cal.add_argument("--target-wrong", type=float, default=0.05, help="调参集上答错率的上限（议题的门槛；调参问题里的“近邻”问题特意写得难）")
+    cal.add_argument("--target-wrong", type=float, default=0.05,
+                     help="调参集上答错率的上限（议题的门槛；调参问题里的“近邻”问题特意写得难）")
     cal.add_argument("--no-labelled", action="store_true",
                      help="不把 data/registry/questions 的标注问题（按折交叉）加入拟合")
     cal.set_defaults(func=_calibrate)

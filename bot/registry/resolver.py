@@ -39,6 +39,7 @@ from rapidfuzz import fuzz, process
 from bot.registry.calibration import Calibration
 from bot.registry.documents import DocumentIndex, document, guide_text
 from bot.registry.examples import NONE, ExampleModel
+from bot.registry.homophones import Homophones
 from bot.registry.words import (
     AMOUNT,
     ASKING,
@@ -68,6 +69,7 @@ SINGLE_CHAR_WEIGHT = 0.5  # single characters (查, 补, 换) count for half
 CONTEXT_WEIGHT = 0.4  # words outside the clause that asks ("护照办好了，签证在哪办") count less
 UNKNOWN_WEIGHT = 0.5  # words no item and no kind of handling uses ("老娘", "听说") count for a third
 VARIANT_PENALTY = 0.2  # the question asks for a kind of handling (补领, 注销 …) the item does not do
+SAID = 0.9  # naming from which a name counts as said: as written (1.0) or all its words in another order (0.9)
 TIE = 0.05  # naming this close and cover as high: the question does not tell two items apart ...
 EXAMPLE_TIE = 0.6  # ... unless the labelled questions' scores of the two are this far apart (0.3–1 and no
 #                    such exception tried on the tuning questions, out of fold: 0.3–0.6 found the most)
@@ -167,6 +169,8 @@ class Resolver:
         self._all_names = [(n, p.record.code) for p in self._profiles for n in p.record.names if len(n) >= 2]
         self._exact_for: Tuple[str, Dict[str, str]] = ("", {})
         self._brought_names = sorted({n for n, _code in self._all_names}, key=len, reverse=True)
+        self._homophones = Homophones((n for r in records for n in r.names),
+                                      lambda w: self._tokenizer.FREQ.get(w, 0) > 0)
         self._documents = DocumentIndex(
             (r.code, document(r.names, r.keywords, r.category, r.guide)) for r in records)
 
@@ -345,7 +349,7 @@ class Resolver:
 
     def resolve(self, text: str, hints: Sequence[str] = ()) -> Resolution:
         """Score every item; ``hints`` are item codes an entity extractor proposed (a small bonus)."""
-        text = (text or "").strip()
+        text = self._homophones.correct((text or "").strip())  # "居柱证" is 居住证
         terms = self.content_words(text)
         if not terms:
             return Resolution("none")
@@ -432,9 +436,10 @@ class Resolver:
         ask is no reason to pick one for them)."""
         if features["variant_mismatch"] or features.get("indistinct") or features.get("unrecognised"):
             return False
-        if features["naming"] >= 1.0 and features["cover"] >= 1.0 and features["margin"] >= COMMIT_MARGIN:
-            # the item's name or alias as written and nothing else ("居住证去哪里办"): what other residents
-            # asked about its neighbours cannot outweigh a question that says which matter it is
+        if features["naming"] >= SAID and features["cover"] >= 1.0 and features["margin"] >= COMMIT_MARGIN:
+            # the item's name or alias, as written or all its words in another order, and nothing else
+            # ("居住证去哪里办", "公积金怎么提"): what other residents asked about its neighbours cannot
+            # outweigh a question that says which matter it is
             return True
         if self.calibration is not None:
             return confidence >= self.calibration.commit_at
