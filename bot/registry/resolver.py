@@ -69,7 +69,8 @@ SINGLE_CHAR_WEIGHT = 0.5  # single characters (查, 补, 换) count for half
 CONTEXT_WEIGHT = 0.4  # words outside the clause that asks ("护照办好了，签证在哪办") count less
 UNKNOWN_WEIGHT = 0.5  # words no item and no kind of handling uses ("老娘", "听说") count for a third
 VARIANT_PENALTY = 0.2  # the question asks for a kind of handling (补领, 注销 …) the item does not do
-SAID = 0.9  # naming from which a name counts as said: as written (1.0) or all its words in another order (0.9)
+SAID = 0.8  # naming from which a name counts as said: as written (1.0), all its words in another order (0.9),
+#            or its one word that no other item's names use (0.8: 护照 of 普通护照)
 TIE = 0.05  # naming this close and cover as high: the question does not tell two items apart ...
 EXAMPLE_TIE = 0.6  # ... unless the labelled questions' scores of the two are this far apart (0.3–1 and no
 #                    such exception tried on the tuning questions, out of fold: 0.3–0.6 found the most)
@@ -437,9 +438,9 @@ class Resolver:
         if features["variant_mismatch"] or features.get("indistinct") or features.get("unrecognised"):
             return False
         if features["naming"] >= SAID and features["cover"] >= 1.0 and features["margin"] >= COMMIT_MARGIN:
-            # the item's name or alias, as written or all its words in another order, and nothing else
-            # ("居住证去哪里办", "公积金怎么提"): what other residents asked about its neighbours cannot
-            # outweigh a question that says which matter it is
+            # the item's name (as written, its words in another order, or its one word no other item uses)
+            # and nothing else ("居住证去哪里办", "公积金怎么提", "护照怎么办"): what other residents asked
+            # about its neighbours cannot outweigh a question that says which matter it is
             return True
         if self.calibration is not None:
             return confidence >= self.calibration.commit_at
@@ -457,6 +458,7 @@ class Resolver:
         focus_weight = sum(self.weight(t) for t in focus_terms) or 1.0
         unexplained = [t for t in focus_terms if not self._explains(profile, t)]
         beyond = self._beyond(profile, unexplained)
+        guide_unexplained = sum(self.weight(t) for t in beyond) / focus_weight
         sims = self._documents.scores(text)
         best_sim = sims.get(best.code, 0.0)
         other_sim = max((v for k, v in sims.items() if k != best.code), default=0.0)
@@ -468,7 +470,7 @@ class Resolver:
             "cover": best.cover,
             "margin": best.score - (scored[1].score if len(scored) > 1 else 0.0),
             "focus_unexplained": sum(self.weight(t) for t in unexplained) / focus_weight,
-            "guide_unexplained": sum(self.weight(t) for t in beyond) / focus_weight,
+            "guide_unexplained": guide_unexplained,
             "doc_sim": best_sim,
             "doc_margin": best_sim - other_sim,
             "variant_mismatch": 1.0 if asked - self._covers[best.code] else 0.0,
@@ -477,7 +479,7 @@ class Resolver:
             # like it, and not even its guide explains most of the asking words ("租赁车驾驶人备案在哪里办"
             # shares only 备案 with 医保异地就医备案)
             "unrecognised": 1.0 if (best.naming < WEAKLY_NAMED and learnt.get("example_score", 1.0) <= 0.0
-                                    and sum(self.weight(t) for t in beyond) / focus_weight >= MOSTLY) else 0.0,
+                                    and guide_unexplained >= MOSTLY) else 0.0,
         }
 
     def _indistinct(self, text: str, best: Candidate, runner_up: Candidate) -> bool:
