@@ -1,4 +1,4 @@
-"""Registry names typed with a homophone: "低包" for 低保, "居主证" for 居住证, "社报卡" for 社保卡.
+"""Registry names typed with a homophone: "居主证" for 居住证, "社报卡" for 社保卡, "身分证" for 身份证.
 
 Residents type pinyin input, pick the first candidate and send; the typo table (data/lexicon/
 corrections.tsv) lists the slips someone has seen, this finds the rest for every name and alias in
